@@ -1,0 +1,3 @@
+import LanceCLI
+
+await LanceletCommand.main()

@@ -1,0 +1,1 @@
+// Codec tests live beside the vectors in Vectors/.
