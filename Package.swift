@@ -43,6 +43,8 @@ let package = Package(
                 dependencies: ["Lance", .product(name: "ArgumentParser", package: "swift-argument-parser")],
                 swiftSettings: swift6),
         .executableTarget(name: "lancelet", dependencies: ["LanceCLI"], swiftSettings: swift6),
+        .executableTarget(name: "codec-bench", dependencies: ["LanceKernels"], path: "Benchmarks/CodecBench",
+                          swiftSettings: swift6),
 
         .testTarget(name: "LanceKernelsTests", dependencies: ["LanceKernels"],
                     resources: [.copy("Vectors")], swiftSettings: swift6),

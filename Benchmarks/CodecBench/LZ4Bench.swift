@@ -1,0 +1,3 @@
+import LanceKernels
+
+func benchLZ4(_ files: [String]) { print("lz4 bench not implemented yet") }

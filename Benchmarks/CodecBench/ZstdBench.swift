@@ -1,0 +1,3 @@
+import LanceKernels
+
+func benchZstd(_ files: [String]) { print("zstd bench not implemented yet") }
