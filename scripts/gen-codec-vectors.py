@@ -202,7 +202,171 @@ def gen_bitpack(tmp):
     print("bitpack:", len(manifest), "chunks")
 
 
-SECTIONS = {"bitpack": gen_bitpack}
+# ----------------------------------------------------------------------------------------------
+# Shared text: LAION-like captions (Zipf over the 5,000-word vocabulary, as the benchmark generator does).
+
+BENCH = "/work/shared/bench"
+
+
+def captions(n, seed):
+    sys.path.insert(0, BENCH)
+    import laion_synth
+    model = laion_synth.TextModel(seed, laion_synth.load_vocab())
+    return model.captions(n, np.random.default_rng(seed))
+
+
+def gen_text(tmp):
+    caps = captions(2600, 11)
+    write("text/captions.txt", ("\n".join(caps) + "\n").encode())
+    print("text: %d captions" % len(caps))
+
+
+# ----------------------------------------------------------------------------------------------
+# lz4/: blocks from python-lz4 (liblz4), store_size=False, default and high-compression modes.
+
+def gen_lz4(tmp):
+    import lz4.block
+    rng = np.random.default_rng(44)
+    text = open(os.path.join(OUT, "text/captions.txt"), "rb").read()
+    assert len(text) > 128 * 1024
+    t = np.linspace(0, 40, 8000)
+    cases = {
+        "empty": b"",
+        "one_byte": b"x",
+        "short_literals": b"abcdefghijkl",           # 12 bytes: too short for any match
+        "thirteen": b"aaaaaaaaaaaaa",
+        "incompressible": rng.bytes(8000),
+        "zeros_140k": bytes(140 * 1024),
+        "period3_run": b"abc" * 5000 + b"tail",
+        "period7_run": b"0123456" * 3000,
+        "text_caption_corpus": text,                   # > 128 KiB
+        "floats": (np.sin(t) * 1000).astype(np.float32).tobytes(),
+        "int64_small": rng.integers(0, 300, 6000).astype(np.int64).tobytes(),
+        "repeated_block_far": (lambda b: b + text[:64000] + b)(rng.bytes(1000)),   # offset 65000
+    }
+    manifest = []
+    for name, raw in cases.items():
+        # The raw input is a committed file, except the caption corpus (text/captions.txt) and zeros.
+        if name == "text_caption_corpus":
+            source = {"raw": "text/captions.txt"}
+        elif name.startswith("zeros"):
+            source = {"zeros": len(raw)}
+        else:
+            write("lz4/%s.raw" % name, raw)
+            source = {"raw": "lz4/%s.raw" % name}
+        for mode, kwargs in (("default", {}), ("hc", {"mode": "high_compression", "compression": 12})):
+            comp = lz4.block.compress(raw, store_size=False, **kwargs)
+            assert lz4.block.decompress(comp, uncompressed_size=len(raw)) == raw
+            write("lz4/%s.%s.lz4" % (name, mode), comp)
+            manifest.append(dict(source, name=name, mode=mode, size=len(raw)))
+    write_json("lz4/manifest.json", manifest)
+    print("lz4: %d blocks" % len(manifest))
+
+
+# ----------------------------------------------------------------------------------------------
+# fsst/: symbol table + one mini-block chunk of FSST strings from pylance-written 2.1 and 2.2 files.
+# The chunk's value buffer is n+1 u32 offsets (counted from the start of the buffer) then the codes.
+
+def gen_fsst(tmp):
+    caps = open(os.path.join(OUT, "text/captions.txt"), "rb").read().decode().split("\n")[:-1]
+    rng = np.random.default_rng(5)
+    words = ["alpha", "beta", "gamma", "delta", "lancelet", "columnar", "format", "vector", "search", "\u00e9t\u00e9"]
+    repetitive = [" ".join(rng.choice(words, 6)) + " #%d" % i for i in range(5000)]
+    manifest = []
+    for version in ("2.1", "2.2"):
+        for colname, strings in (("captions", caps), ("repetitive", repetitive)):
+            path = os.path.join(tmp, "fsst_%s_%s.lance" % (colname, version))
+            write_lance(pa.table({"s": pa.array(strings)}), path, version)
+            (_, buffers, layout), = list(lance_pages(path))
+            mb = pb_fields(layout[1][0])
+            vc = pb_fields(mb[3][0])
+            assert 6 in vc, ("not fsst", colname, version, vc.keys())
+            fsst = pb_fields(vc[6][0])
+            table = fsst[1][0]
+            assert len(table) == 2312 and table[4:8] == b"TSSF"
+            chunks = miniblock_chunks(buffers, mb)
+            start = 0
+            for k, (count, vals) in enumerate(chunks):
+                if k in (0, len(chunks) - 1):
+                    rel = "fsst/%s_v%s_chunk%d" % (colname, version.replace(".", "_"), k)
+                    write(rel + ".table", table)
+                    write(rel + ".chunk", vals[0])
+                    expected = strings[start:start + count]
+                    enc = [s.encode() for s in expected]
+                    offs = np.cumsum([0] + [len(e) for e in enc]).astype(np.uint32)
+                    write(rel + ".expected", offs.tobytes() + b"".join(enc))
+                    manifest.append({"name": rel, "count": int(count)})
+                start += count
+    write_json("fsst/manifest.json", manifest)
+    print("fsst: %d chunks" % len(manifest))
+
+
+# ----------------------------------------------------------------------------------------------
+# roaring/: pyroaring (CRoaring) portable serialization.
+
+def varint(v):
+    out = bytearray()
+    while True:
+        if v < 0x80:
+            out.append(v)
+            return bytes(out)
+        out.append((v & 0x7F) | 0x80)
+        v >>= 7
+
+
+def gap_runs(values):
+    """Sorted values as LEB128 (gap, count) pairs: `count` values, each `gap` after the previous one;
+    the value before the first is -1."""
+    out = bytearray()
+    prev = -1
+    i = 0
+    while i < len(values):
+        gap = values[i] - prev
+        j = i + 1
+        while j < len(values) and values[j] - values[j - 1] == gap:
+            j += 1
+        out += varint(gap) + varint(j - i)
+        prev = values[j - 1]
+        i = j
+    return bytes(out)
+
+
+def gen_roaring(tmp):
+    from pyroaring import BitMap
+    rng = random.Random(99)
+    top = 2 ** 32
+    cases = {
+        "empty": BitMap(),
+        "single_zero": BitMap([0]),
+        "sparse": BitMap([1, 5, 100000, 3 * 65536 + 7, top - 1]),
+        "dense_bitmap_container": BitMap(range(0, 20000, 2)) | BitMap(range(65536, 65536 + 9000)),
+        "exactly_4096": BitMap(range(0, 8192, 2)),
+        "exactly_4097": BitMap(range(0, 8194, 2)),
+        "near_2_32": BitMap(range(top - 5000, top)),
+        "random_mixed": BitMap(rng.sample(range(0, 1 << 22), 6000)) | BitMap(rng.sample(range(1 << 23, (1 << 23) + 65536), 5000)),
+        "many_containers": BitMap(k * 65536 + rng.randrange(65536) for k in range(300)),
+    }
+    runs = {
+        "runs": BitMap(range(1000, 50000)) | BitMap(range(70000, 70100)) | BitMap([5, 7, 9]),
+        "runs_full_container": BitMap(range(65536, 2 * 65536)),
+        "runs_near_2_32": BitMap(range(top - 70000, top)),
+        "runs_mixed_containers": BitMap(range(0, 3000)) | BitMap(range(65536, 65536 + 30000, 3)) | BitMap(range(200000, 200300)),
+        "runs_many": BitMap(v for s in range(0, 1 << 18, 97) for v in range(s, s + 5)),
+        "runs_more_than_4_containers": BitMap(v for k in range(8) for v in range(k * 65536 + 10, k * 65536 + 5000)),
+    }
+    for b in runs.values():
+        b.run_optimize()
+    cases.update(runs)
+    manifest = []
+    for name, b in cases.items():
+        write("roaring/%s.bin" % name, b.serialize())
+        write("roaring/%s.values" % name, gap_runs(list(b)))
+        manifest.append({"name": name, "count": len(b)})
+    write_json("roaring/manifest.json", manifest)
+    print("roaring: %d bitmaps" % len(manifest))
+
+
+SECTIONS = {"bitpack": gen_bitpack, "text": gen_text, "lz4": gen_lz4, "fsst": gen_fsst, "roaring": gen_roaring}
 
 if __name__ == "__main__":
     wanted = sys.argv[1:] or list(SECTIONS)
