@@ -367,10 +367,52 @@ def gen_roaring(tmp):
     print("roaring: %d bitmaps" % len(manifest))
 
 
-SECTIONS = {"bitpack": gen_bitpack, "text": gen_text, "lz4": gen_lz4, "fsst": gen_fsst, "roaring": gen_roaring}
+def gen_benchfiles(tmp, out_dir=None):
+    """Not a test vector: writes LZ4 benchmark inputs (text, JPEG, float) to $BENCH_DIR (default /tmp/codec-bench)."""
+    out_dir = out_dir or os.environ.get("BENCH_DIR", "/tmp/codec-bench")
+    os.makedirs(out_dir, exist_ok=True)
+    sys.path.insert(0, BENCH)
+    import laion_synth
+    with open(os.path.join(out_dir, "text.txt"), "w") as f:
+        f.write("\n".join(captions(30000, 3)) + "\n")
+    pool = laion_synth.make_image_pool(150, 5)
+    with open(os.path.join(out_dir, "jpeg.bin"), "wb") as f:
+        for img in pool:
+            f.write(img if isinstance(img, (bytes, bytearray)) else img[0])
+    model = laion_synth.EmbeddingModel(7)
+    with open(os.path.join(out_dir, "float.bin"), "wb") as f:
+        f.write(model.sample(1000, np.random.default_rng(1)).astype(np.float32).tobytes())
+    for name in ("text.txt", "jpeg.bin", "float.bin"):
+        print("bench file", os.path.join(out_dir, name), os.path.getsize(os.path.join(out_dir, name)))
+    lz4_reference_bench([os.path.join(out_dir, n) for n in ("text.txt", "jpeg.bin", "float.bin")])
+
+
+def lz4_reference_bench(paths, block=65536):
+    """Writes PATH.lz4blocks (liblz4 blocks of 64 KiB, framed as u32 raw size, u32 compressed size, bytes)
+    and prints liblz4's decode speed on them (process CPU time, best of 7), for `codec-bench lz4 PATH.lz4blocks`."""
+    import time
+    import lz4.block
+    for path in paths:
+        data = open(path, "rb").read()
+        comp = [(lz4.block.compress(data[i:i + block], store_size=False), len(data[i:i + block]))
+                for i in range(0, len(data), block)]
+        with open(path + ".lz4blocks", "wb") as f:
+            for c, n in comp:
+                f.write(struct.pack("<II", n, len(c)) + c)
+        best = 1e9
+        for _ in range(7):
+            t = time.process_time()
+            for c, n in comp:
+                lz4.block.decompress(c, uncompressed_size=n)
+            best = min(best, time.process_time() - t)
+        print("%s: liblz4 decode %.0f MB/s (ratio %.3f)" % (path, len(data) / 1e6 / best, len(data) / sum(len(c) for c, _ in comp)))
+
+
+SECTIONS = {"bitpack": gen_bitpack, "text": gen_text, "lz4": gen_lz4, "fsst": gen_fsst, "roaring": gen_roaring,
+            "benchfiles": gen_benchfiles}
 
 if __name__ == "__main__":
-    wanted = sys.argv[1:] or list(SECTIONS)
+    wanted = sys.argv[1:] or [k for k in SECTIONS if k != "benchfiles"]
     with tempfile.TemporaryDirectory() as tmp:
         for name in wanted:
             SECTIONS[name](tmp)
