@@ -408,10 +408,69 @@ def lz4_reference_bench(paths, block=65536):
         print("%s: liblz4 decode %.0f MB/s (ratio %.3f)" % (path, len(data) / 1e6 / best, len(data) / sum(len(c) for c, _ in comp)))
 
 
+def fsst_readback(strings_path, table_path, compressed_path, workdir):
+    """Checks that pylance decodes FSST data produced by another encoder (used by the Swift tests).
+
+    strings_path: the expected strings, one per line. table_path: a 2312-byte symbol table.
+    compressed_path: n+1 little-endian u64 offsets into the bytes that follow them.
+    Writes a pylance 2.1 file of *longer* template strings (each expected string plus 8 random letters, so
+    every mini-block chunk has room), then patches it in place: the symbol table inside the page layout is
+    replaced, and each chunk's value buffer is rewritten with the given codes for its rows (the chunk header
+    gets the new buffer size; the rest of the chunk is zero padding). Finally pylance reads the file back."""
+    from lance.file import LanceFileReader
+    strings = open(strings_path, "rb").read().decode().split("\n")[:-1]
+    table = open(table_path, "rb").read()
+    comp = open(compressed_path, "rb").read()
+    n = len(strings)
+    offs = struct.unpack_from("<%dQ" % (n + 1), comp, 0)
+    codes = comp[8 * (n + 1):]
+    rng = random.Random(1)
+    template = [s + "".join(rng.choice("qwxzjkv") for _ in range(8)) for s in strings]
+    path = os.path.join(workdir, "fsst_readback.lance")
+    write_lance(pa.table({"s": pa.array(template)}), path, "2.1")
+    data = bytearray(open(path, "rb").read())
+    (_, buffers, layout), = list(lance_pages(path))
+    mb = pb_fields(layout[1][0])
+    old_table = pb_fields(pb_fields(mb[3][0])[6][0])[1][0]
+    assert len(table) == len(old_table) == 2312
+    at = data.find(old_table)
+    assert at >= 0 and data.find(old_table, at + 1) < 0
+    data[at:at + 2312] = table
+    # Locate the chunk buffer (buffer 1 of the page) in the file.
+    body_at = data.find(buffers[1])
+    assert body_at >= 0
+    pos = body_at
+    row = 0
+    words = struct.unpack_from("<%dH" % (len(buffers[0]) // 2), buffers[0])
+    for (count, vals), w in zip(miniblock_chunks(buffers, mb), words):
+        # chunk = u16 levels, u16 value size, pad to 8, value buffer, pad to 8
+        chunk_size = ((w >> 4) + 1) * 8
+        assert struct.unpack_from("<H", data, pos + 2)[0] == len(vals[0])
+        rows = range(row, row + count)
+        base = 4 * (count + 1)
+        value = struct.pack("<%dI" % (count + 1), *[base + offs[r] - offs[row] for r in list(rows) + [row + count]])
+        value += codes[offs[row]:offs[row + count]]
+        value += bytes(-len(value) % 4)   # the reader wants the buffer size to be a multiple of the offset width
+        assert len(value) <= chunk_size - 8, ("chunk too small", len(value), chunk_size)
+        struct.pack_into("<H", data, pos + 2, len(value))
+        data[pos + 8:pos + chunk_size] = value + bytes(chunk_size - 8 - len(value))
+        pos += chunk_size
+        row += count
+    assert row == n
+    open(path, "wb").write(bytes(data))
+    got = LanceFileReader(path).read_all().to_table().column("s").to_pylist()
+    assert got == strings, next(i for i in range(n) if got[i] != strings[i])
+    print("ok", n)
+
+
 SECTIONS = {"bitpack": gen_bitpack, "text": gen_text, "lz4": gen_lz4, "fsst": gen_fsst, "roaring": gen_roaring,
             "benchfiles": gen_benchfiles}
 
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["fsst-readback"]:
+        with tempfile.TemporaryDirectory() as tmp:
+            fsst_readback(*sys.argv[2:5], tmp)
+        sys.exit(0)
     wanted = sys.argv[1:] or [k for k in SECTIONS if k != "benchfiles"]
     with tempfile.TemporaryDirectory() as tmp:
         for name in wanted:
