@@ -49,6 +49,7 @@ func benchLZ4(_ files: [String]) {
         print("\(path): \(data.count) bytes, \(blocks.count) blocks, ratio \(fixed(ratio, 3)), "
             + "encode \(fixed(enc, 0)) MB/s, decode \(fixed(dec, 0)) MB/s (sink \(sink))")
     }
+    if getenvString("CODEC_BENCH_EXTRA") == "1" { benchExtras(files) }
 }
 
 /// Decodes blocks another encoder wrote (framing: u32 raw size, u32 compressed size, bytes; see
@@ -112,4 +113,42 @@ func timeBest(reps: Int, _ body: () -> Void) -> Double {
         best = min(best, Double(t1.tv_sec - t0.tv_sec) + Double(t1.tv_nsec - t0.tv_nsec) / 1e9)
     }
     return best
+}
+
+/// Extra numbers printed by `codec-bench lz4` when CODEC_BENCH_EXTRA=1: FSST on the lines of each `.txt`
+/// file and FastLanes unpacking of u32 blocks.
+func benchExtras(_ files: [String]) {
+    for path in files where path.hasSuffix(".txt") {
+        guard let data = readWholeFile(path) else { continue }
+        let lines = data.split(separator: 10, omittingEmptySubsequences: false).map(Array.init)
+        var result = FSST.compress(strings: lines, minimumInputSize: 0)
+        let encode = timeBest(reps: 3) { result = FSST.compress(strings: lines, minimumInputSize: 0) }
+        var sink = 0
+        let decode = timeBest(reps: 7) {
+            sink &+= ((try? FSST.decompress(symbolTable: result.symbolTable, compressed: result.bytes, offsets: result.offsets))?.bytes.count) ?? 0
+        }
+        let mb = Double(data.count) / 1e6
+        print("\(path): FSST ratio \(fixed(Double(data.count) / Double(result.bytes.count), 3)), "
+            + "train+encode \(fixed(mb / encode, 0)) MB/s, decode \(fixed(mb / decode, 0)) MB/s (sink \(sink))")
+    }
+    var values = [UInt32](repeating: 0, count: 1024)
+    for i in values.indices { values[i] = UInt32(truncatingIfNeeded: i &* 2_654_435_761) }
+    var out = [UInt32](repeating: 0, count: 1024)
+    for width in [1, 3, 8, 13, 17, 32] {
+        let packed = FastLanes.pack(values, bitWidth: width)
+        let reps = 20_000
+        var sink: UInt32 = 0
+        let t = timeBest(reps: 3) {
+            packed.withUnsafeBytes { p in
+                out.withUnsafeMutableBufferPointer { o in
+                    for _ in 0..<reps {
+                        try? FastLanes.unpack(p, bitWidth: width, into: o)
+                        sink &+= o[7]
+                    }
+                }
+            }
+        }
+        let valuesPerSecond = Double(reps * 1024) / t
+        print("FastLanes u32 unpack width \(width): \(fixed(valuesPerSecond / 1e9, 2)) G values/s (sink \(sink))")
+    }
 }
