@@ -4,7 +4,7 @@ import LanceCore
 import Testing
 
 @Suite struct IPCReaderTests {
-    static let names = ["typed_plain", "typed_zstd", "typed_lz4", "big_lz4", "big_zstd", "deletions_like", "empty",
+    static let names = ["typed_plain", "typed_zstd", "typed_lz4", "extra_plain", "extra_zstd", "big_lz4", "big_zstd", "deletions_like", "empty",
                         "dict_replace", "dict_delta", "metadata", "lance_deletion"]
 
     @Test(arguments: names)

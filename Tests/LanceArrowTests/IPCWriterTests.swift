@@ -5,7 +5,7 @@ import Testing
 
 @Suite struct IPCWriterTests {
     /// Writes what the reader got from pyarrow's files and has pyarrow read it back.
-    @Test(arguments: ["typed_plain", "typed_zstd", "metadata", "empty", "deletions_like"])
+    @Test(arguments: ["typed_plain", "typed_zstd", "extra_plain", "metadata", "empty", "deletions_like"])
     func pyarrowReadsWhatWeWrite(_ name: String) throws {
         let c = try #require(try IPCVectors.cases()[name])
         let r = try ArrowIPCFileReader(bytes: try IPCVectors.bytes("\(name).arrow"))

@@ -55,7 +55,7 @@ def _post(v, t):
             or (hasattr(pa.types, "is_binary_view") and pa.types.is_binary_view(t))):
         return base64.b64encode(v).decode("ascii")
     if pa.types.is_decimal(t):
-        return str(v)
+        return format(v, "f")  # plain notation, all scale digits ("0.0000000001", "-0.05", "0.00")
     if pa.types.is_list(t) or pa.types.is_large_list(t) or pa.types.is_fixed_size_list(t):
         it = t.value_type
         return [_post(x, it) for x in v]

@@ -547,6 +547,53 @@ def case_empty(d):
     return dict(uri=uri, notes="a dataset with a schema and no rows")
 
 
+def extra_types_table(n=400, seed=77):
+    """decimal128, date64, the null type, nested lists, list<large_binary>, struct with a fixed-size list."""
+    import decimal
+    rng = np.random.default_rng(seed)
+    D = decimal.Decimal
+    dec = [None if i % 9 == 4 else D(int(rng.integers(-10**9, 10**9))).scaleb(-2) for i in range(n)]
+    dec[0], dec[1], dec[2] = D("0.00"), D("-0.05"), D("99999999.99")
+    dec38 = [None if i % 11 == 5 else D(int(rng.integers(-10**18, 10**18)) * 10**9 + int(rng.integers(0, 10**9))).scaleb(-10)
+             for i in range(n)]
+    dec38[0], dec38[1] = D("0.0000000001"), D("-9999999999999999999999999999.9999999999")
+    nested = [None if i % 13 == 6 else [[int(x) for x in rng.integers(-5, 5, int(rng.integers(0, 3)))] if rng.random() > 0.1 else None
+                                        for _ in range(int(rng.integers(0, 4)))] for i in range(n)]
+    cols = {
+        "id": pa.array(np.arange(n, dtype=np.int32)),
+        "dec": pa.array(dec, pa.decimal128(10, 2)),
+        "dec38": pa.array(dec38, pa.decimal128(38, 10)),
+        "d64": pa.array([None if i % 7 == 2 else int(x) * 86400000 for i, x in enumerate(rng.integers(-30000, 30000, n))], pa.date64()),
+        "nothing": pa.nulls(n),
+        "ll": pa.array(nested, pa.list_(pa.list_(pa.int32()))),
+        "lbins": pa.array([None if i % 10 == 3 else [bytes(rng.integers(0, 256, int(rng.integers(0, 6)), dtype=np.uint8))
+                                                     for _ in range(int(rng.integers(0, 3)))] for i in range(n)],
+                          pa.list_(pa.large_binary())),
+        "st_fsl": pa.array([{"v": [float(x) for x in rng.standard_normal(2).astype(np.float32)], "tag": f"t{i % 4}"}
+                            for i in range(n)],
+                           pa.struct([("v", pa.list_(pa.float32(), 2)), ("tag", pa.string())])),
+    }
+    return pa.table(cols)
+
+
+def case_extra_types(dsv):
+    def make(d):
+        uri = os.path.join(d, "data.lance")
+        t = extra_types_table()
+        dropped = []
+        try:
+            lance.write_dataset(t, uri, data_storage_version=dsv, max_rows_per_file=250)
+        except Exception as e:  # keep what this file version can store
+            dropped.append(f"{e}"[:120])
+            shutil.rmtree(uri, ignore_errors=True)
+            t = t.drop_columns(["nothing"])
+            lance.write_dataset(t, uri, data_storage_version=dsv, max_rows_per_file=250)
+        return dict(uri=uri, notes=f"decimal128(10,2), decimal128(38,10), date64, null type, list<list<int32>>, "
+                                   f"list<large_binary>, struct<fixed_size_list<float,2>, string>; file version {dsv}"
+                                   + (f"; dropped the null column: {dropped}" if dropped else ""))
+    return make
+
+
 def case_single_nonnull(d):
     uri = os.path.join(d, "data.lance")
     n = 5000
@@ -581,6 +628,8 @@ for _v in ("2.1", "2.2"):
     CASES[f"dictionary_v{_s}"] = case_dictionary(_v)
     CASES[f"fsst_v{_s}"] = case_fsst(_v)
 CASES["dictionary_v2_0"] = case_dictionary("2.0")
+for _v in ("2.0", "2.1", "2.2"):
+    CASES[f"extra_types_v{_v.replace('.', '_')}"] = case_extra_types(_v)
 CASES["deletions"] = case_deletions
 CASES["deletions_whole_fragment"] = case_deletions_whole_fragment
 CASES["v1_manifest"] = case_v1_manifest

@@ -72,6 +72,9 @@ def gen(d):
     cases.append(write(d, "typed_plain", typed, chunk=128))
     cases.append(write(d, "typed_zstd", typed, compression="zstd", chunk=100))
     cases.append(write(d, "typed_lz4", typed, compression="lz4", chunk=300))
+    extra = make_datasets.extra_types_table(150, seed=5)
+    cases.append(write(d, "extra_plain", extra, chunk=64))
+    cases.append(write(d, "extra_zstd", extra, compression="zstd"))
     big = pa.table({"x": pa.array(np.arange(12000, dtype=np.int64) % 1000),
                     "s": pa.array([f"value-{i % 5000}" for i in range(12000)])})
     cases.append(write(d, "big_lz4", big, compression="lz4"))  # multi-block (linked) LZ4 frames
