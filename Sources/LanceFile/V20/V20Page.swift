@@ -241,7 +241,8 @@ struct V20Page: Sendable {
             if e.kind == .unsupported { throw LanceError.unsupported("fsst: \(e)") }
             throw LanceError.corrupt("fsst data does not decode: \(e)")
         }
-        guard result.offsets.count == compressed.count + 1 else { throw LanceError.corrupt("fsst decoded \(result.offsets.count - 1) strings, expected \(compressed.count)") }
+        guard result.offsets.count == compressed.count + 1, let first = result.offsets.first, let last = result.offsets.last,
+              first >= 0, first <= last, last <= result.bytes.count else { throw LanceError.corrupt("fsst decoded \(result.offsets.count - 1) strings, expected \(compressed.count)") }
         guard type.hasLargeOffsets || result.bytes.count <= Int(Int32.max) else {
             throw LanceError.unsupported("more than 2 GiB of string data in one read of a 32-bit-offset column")
         }
@@ -448,6 +449,8 @@ enum V20Compression {
                 return try raw.withUnsafeBytes { r throws -> Buffer in
                     guard r.count >= 4 else { throw LanceError.corrupt("lz4 buffer shorter than its size prefix") }
                     let n = Int(r.loadUnaligned(as: UInt32.self))
+                    // An LZ4 block expands at most ~255x; a larger claim is corrupt.
+                    guard n <= (r.count - 4) * 255 + 64 else { throw LanceError.corrupt("lz4 buffer claims \(n) bytes from \(r.count - 4)") }
                     return Buffer(try LZ4.decompressBlock(UnsafeRawBufferPointer(rebasing: r[4...]), decompressedSize: n))
                 }
             default:
