@@ -166,6 +166,37 @@ struct V20ReadTests {
         }
     }
 
+    @Test("random damage to page data or metadata never traps", arguments: ["prim1", "nested1", "options"])
+    func randomDamage(_ name: String) async throws {
+        let fx = try await V20FixtureSet.shared.value
+        let original = try [UInt8](Data(contentsOf: URL(fileURLWithPath: fx.directory + "/\(name).lance")))
+        let file = try await fx.open(name)
+        let schema = try file.schema()
+        let map = try file.defaultColumnMap()
+        let dataEnd = Int(file.footer.columnMetadataStart)
+        var rng = SplitMix(seed: 0x5EED)
+        var errors = 0
+        for round in 0 ..< 24 {
+            var bytes = original
+            // Even rounds damage page data, odd rounds the column metadata.
+            let lo = round % 2 == 0 ? 0 : dataEnd
+            let hi = round % 2 == 0 ? dataEnd : original.count - 40
+            for _ in 0 ..< 24 { bytes[lo + Int(rng.next() % UInt64(hi - lo))] = UInt8(truncatingIfNeeded: rng.next()) }
+            do {
+                let damaged = try await LanceFileReader.open(BytesObject(path: "damaged.lance", bytes: bytes))
+                for f in schema.fields {
+                    do {
+                        let a = try await damaged.read(f, columns: map, rows: 0 ..< Int(file.rowCount))
+                        _ = V20Render.column(a)
+                        let t = try await damaged.take(f, columns: map, rows: [1, 7, 8, 200])
+                        _ = V20Render.column(t)
+                    } catch is LanceError { errors += 1 }
+                }
+            } catch is LanceError { errors += 1 }
+        }
+        #expect(errors > 0, "damage was never detected")
+    }
+
     @Test("absent columns read as nulls")
     func absentColumns() async throws {
         let fx = try await V20FixtureSet.shared.value
@@ -176,5 +207,18 @@ struct V20ReadTests {
             #expect(got.count == 7)
             #expect(got.nullCount == 7 || f.type.children.count > 0 && f.type.isNested)
         }
+    }
+}
+
+/// A small deterministic generator for damage positions.
+struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }
