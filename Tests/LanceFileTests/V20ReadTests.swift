@@ -197,6 +197,20 @@ struct V20ReadTests {
         #expect(errors > 0, "damage was never detected")
     }
 
+    @Test("a file without rows")
+    func emptyFile() async throws {
+        let fx = try await V20FixtureSet.shared.value
+        let file = try await fx.open("empty")
+        #expect(file.rowCount == 0)
+        let map = try file.defaultColumnMap()
+        for f in try file.schema().fields {
+            let a = try await file.read(f, columns: map, rows: 0 ..< 0)
+            #expect(a.count == 0 && a.type == f.type)
+            let t = try await file.take(f, columns: map, rows: [])
+            #expect(t.count == 0)
+        }
+    }
+
     @Test("absent columns read as nulls")
     func absentColumns() async throws {
         let fx = try await V20FixtureSet.shared.value
