@@ -111,6 +111,11 @@ def primitives(n):
         "fsb": pa.array([None if nul(i) else struct.pack("<I", i) for i in range(n)], pa.binary(4)),
         "dict_s": pa.array([None if i % 10 == 4 else ["red", "green", "blue", "", "ünï"][i % 5] for i in range(n)], pa.string()),
         "dict_t": pa.array([None if i % 9 == 2 else ["p", "q", "r"][i % 3] for i in range(n)]).dictionary_encode().cast(pa.dictionary(pa.int32(), pa.string())),
+        "dict_null": pa.array([None] * n, pa.string()).dictionary_encode().cast(pa.dictionary(pa.int16(), pa.string())),
+        "dict_int": pa.array([None if i % 4 == 0 else i % 3 - 1 for i in range(n)], pa.int64()).dictionary_encode(),
+        "null_t": pa.array([None] * n, pa.null()),
+        "list_null": pa.array([None] * n, pa.list_(pa.int8())),
+        "allnull_lb": pa.array([None] * n, pa.large_binary()),
         "allnull_i": pa.array([None] * n, pa.int64()),
         "allnull_s": pa.array([None] * n, pa.string()),
     }

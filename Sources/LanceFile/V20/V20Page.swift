@@ -101,6 +101,9 @@ struct V20Page: Sendable {
         case .struct:
             throw LanceError.corrupt("a struct header encoding where values were expected")
         case .list:
+            if type.isBinaryLike {
+                throw LanceError.unsupported("binary stored as a list of bytes (an early 2.0 layout) is not supported")
+            }
             throw LanceError.corrupt("a list encoding where values were expected (type \(type))")
         case .bitpacked: throw LanceError.unsupported("2.0 encoding `bitpacked` is not supported")
         case .bitpackedForNonNeg: throw LanceError.unsupported("2.0 encoding `bitpacked_for_non_neg` is not supported")
