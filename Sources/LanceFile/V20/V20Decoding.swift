@@ -129,8 +129,8 @@ struct V20FieldReader: Sendable {
                                    path: file.path, what: "column \(col) page \(page)")
     }
 
+    /// A struct is packed when its column's pages say so (the field metadata only matters to writers).
     private func isPackedStruct(_ field: LanceField, column col: Int) throws -> Bool {
-        for key in ["packed", "lance-encoding:packed"] where field.metadata[key]?.lowercased() == "true" { return true }
         guard !file.columns[col].pages.isEmpty else { return false }
         if case .packedStruct? = try pageEncoding(col, 0).arrayEncoding { return true }
         return false
@@ -197,7 +197,7 @@ struct V20FieldReader: Sendable {
             parts.append(part)
         }
         if parts.isEmpty { return V20Arrays.empty(type) }
-        return ArrayData.concat(parts)
+        return V20Arrays.concat(parts)
     }
 
     // MARK: Lists
