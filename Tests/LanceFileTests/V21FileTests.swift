@@ -61,4 +61,28 @@ import Testing
     func smallPages(version: String) async throws {
         try await check("pages_\(version)")
     }
+
+    @Test(arguments: ["2.1", "2.2"])
+    func optInEncodings(version: String) async throws {
+        try await check("opts_\(version)")
+    }
+
+    /// Taking a few rows of a full-zip large_binary column reads only those rows' bytes.
+    @Test(arguments: ["2.1", "2.2"])
+    func fullZipTakeReadsOnlyTheRows(version: String) async throws {
+        let name = "blobs_\(version)"
+        try await check(name)
+        let dir = try V21Fixtures.directory.get()
+        let counting = CountingObject(try await LocalStore(root: dir).open(name + ".lance"))
+        let file = try await LanceFileReader.open(counting)
+        let field = try #require(try file.schema().field(named: "blob"))
+        let before = counting.bytesRead
+        let rows = [3, 500, 501, 2999, 3999]
+        let got = try await file.take(field, columns: try file.defaultColumnMap(), rows: rows)
+        let read = counting.bytesRead - before
+        let want = try #require(try V21Fixtures.expected(name)["blob"])
+        for (k, r) in rows.enumerated() { #expect(v21Render(got, k) == want[r]) }
+        // 5 values of 1000 bytes plus a few repetition-index entries; the page itself is ~4 MB.
+        #expect(read < 16 * 1024, "take read \(read) bytes")
+    }
 }
