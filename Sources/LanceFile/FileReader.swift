@@ -238,11 +238,18 @@ public final class LanceFileReader: Sendable {
     public func defaultColumnMap() throws -> [Int32: Int] {
         var map: [Int32: Int] = [:]
         var next = 0
+        var insidePacked = Set<Int32>()
         for f in try schema().allFields {
-            let isLeaf: Bool
+            if insidePacked.contains(f.id) { continue }
+            var isLeaf: Bool
             switch f.type {
             case .struct, .list, .largeList: isLeaf = false
             default: isLeaf = true
+            }
+            // 2.1+: a packed struct (metadata `lance-encoding:packed` = true) is a single column.
+            if version != .v2_0 && V21ValueKind.isPacked(f) {
+                isLeaf = true
+                for d in f.preorder.dropFirst() { insidePacked.insert(d.id) }
             }
             if version == .v2_0 || isLeaf {
                 map[f.id] = next
