@@ -151,6 +151,21 @@ def cases(version):
     schema = pa.schema([pa.field(f.name, f.type, metadata=fmeta.get(f.name)) for f in opts.schema])
     write("opts", opts.cast(schema), version)
 
+    # A small file of every layout for the corruption tests.
+    n = 300
+    small = pa.table({
+        "i": pa.array([maybe(i, 7, i * 3) for i in range(n)], pa.int32()),
+        "s": pa.array([maybe(i, 5, uni[i % len(uni)] + str(i)) for i in range(n)]),
+        "l": pa.array([maybe(i, 9, [i] * (i % 4)) for i in range(n)], pa.list_(pa.int64())),
+        "st": pa.array([maybe(i, 6, {"a": i, "b": "q" * (i % 3)}) for i in range(n)], pa.struct([("a", pa.int16()), ("b", pa.string())])),
+        "big": pa.array([maybe(i, 8, bytes(rng.integers(0, 256, 300, dtype=np.uint8))) for i in range(n)], pa.large_binary()),
+        "z": pa.array([maybe(i, 50, bytes(33000 + i)) for i in range(4)] + [b"x"] * (n - 4), pa.large_binary()),
+        "v": pa.array([maybe(i, 4, [float(i)] * 8) for i in range(n)], pa.list_(pa.float32(), 8)),
+        "c": pa.array([5] * n, pa.int64()),
+        "d": pa.array([["p", "q"][i % 2] for i in range(n)]),
+    })
+    write("small", small, version)
+
     # A large_binary column for take: reading a few rows must not read the whole page.
     blobs = pa.table({"blob": pa.array([bytes(rng.integers(0, 256, 1000, dtype=np.uint8)) for _ in range(4000)], pa.large_binary())})
     write("blobs", blobs, version)

@@ -234,6 +234,9 @@ enum V21Compression {
     }
 
     static func constant(_ v: [UInt8], count: Int, kind: V21ValueKind) throws -> V21Values {
+        guard count <= v21MaxValues / max(v.count, 1), count <= 1 << 28 else {
+            throw LanceError.corrupt("constant expands to \(count) values, too many to materialize")
+        }
         switch kind {
         case .variable:
             return .variable(offsets: (0 ... count).map { $0 * v.count }, data: Array([[UInt8]](repeating: v, count: count).joined()))

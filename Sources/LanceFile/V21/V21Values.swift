@@ -148,6 +148,12 @@ enum V21Values: Sendable {
         }
     }
 
+    /// `count` copies of value 0 of `self`, refusing implausible expansions.
+    func repeatedChecked(_ count: Int) throws -> V21Values {
+        guard count <= 1 << 28 else { throw LanceError.corrupt("constant page expands to \(count) values") }
+        return repeated(count)
+    }
+
     /// `count` copies of value 0 of `self`.
     func repeated(_ count: Int) -> V21Values {
         gather([Int](repeating: 0, count: count))
@@ -324,6 +330,9 @@ enum V21Bitpack {
     static func inline(_ b: Buffer, wordBytes: Int, count: Int) throws -> [UInt8] {
         guard [1, 2, 4, 8].contains(wordBytes) else { throw LanceError.unsupported("inline bit-packing of \(wordBytes * 8)-bit values") }
         let blocks = (count + 1023) / 1024
+        guard b.count >= blocks * wordBytes else {
+            throw LanceError.corrupt("inline bit-packed data of \(b.count) bytes cannot hold \(count) values")
+        }
         var out = [UInt8](repeating: 0, count: blocks * 1024 * wordBytes)
         var pos = 0
         for k in 0 ..< blocks {
@@ -344,9 +353,13 @@ enum V21Bitpack {
     /// Out-of-line bit-packing at a constant width; the tail is either a padded block or raw values.
     static func outOfLine(_ b: Buffer, bitWidth: Int, wordBytes: Int, count: Int) throws -> [UInt8] {
         guard [1, 2, 4, 8].contains(wordBytes) else { throw LanceError.unsupported("out-of-line bit-packing of \(wordBytes * 8)-bit values") }
+        guard bitWidth >= 0, bitWidth <= wordBytes * 8 else { throw LanceError.corrupt("bit width \(bitWidth) exceeds the \(wordBytes * 8)-bit type") }
         let blockBytes = bitWidth * 128
         let whole = count / 1024
         let tail = count % 1024
+        guard b.count >= whole * blockBytes + min(tail * wordBytes, blockBytes), bitWidth > 0 || count <= 1 << 24 else {
+            throw LanceError.corrupt("bit-packed data of \(b.count) bytes cannot hold \(count) values of \(bitWidth) bits")
+        }
         var out = [UInt8](repeating: 0, count: (whole + (tail > 0 ? 1 : 0)) * 1024 * wordBytes)
         for k in 0 ..< whole {
             try unpackBlock(try checkedSlice(b, k * blockBytes, blockBytes, "bit-packed block \(k)"),
