@@ -87,6 +87,11 @@ import Testing
     }
 
     @Test(arguments: ["2.1", "2.2"])
+    func listsSpanningChunks(version: String) async throws {
+        try await check("longlists_\(version)")
+    }
+
+    @Test(arguments: ["2.1", "2.2"])
     func smallFile(version: String) async throws {
         try await check("small_\(version)")
     }

@@ -151,6 +151,15 @@ def cases(version):
     schema = pa.schema([pa.field(f.name, f.type, metadata=fmeta.get(f.name)) for f in opts.schema])
     write("opts", opts.cast(schema), version)
 
+    # Lists whose rows span several mini-block chunks (exercises the repetition index).
+    n = 400
+    longl = pa.table({
+        "ll": pa.array([None if i % 17 == 0 else list(range(i, i + (i * 37) % 1500)) for i in range(n)], pa.list_(pa.int64())),
+        "ls": pa.array([maybe(i, 11, [maybe(j, 5, {"a": j, "b": "b" * (j % 3)}) for j in range((i * 13) % 300)]) for i in range(n)],
+                       pa.list_(pa.struct([("a", pa.int32()), ("b", pa.string())]))),
+    })
+    write("longlists", longl, version)
+
     # A small file of every layout for the corruption tests.
     n = 300
     small = pa.table({

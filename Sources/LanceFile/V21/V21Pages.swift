@@ -287,11 +287,72 @@ struct MiniBlock {
         return seg
     }
 
+    /// Per chunk: rows that end in it and items left over after its last complete row.
+    func repetitionIndex(chunks n: Int) async throws -> [(rows: Int, leftover: Int)]? {
+        guard hasRep, layout.repetitionIndexDepth >= 1 else { return nil }
+        let bi = layout.hasDictionary ? 3 : 2
+        guard page.sizes.count > bi else { return nil }
+        let stride = Int(layout.repetitionIndexDepth) + 1
+        guard stride <= 64, page.sizes[bi] == UInt64(n * stride * 8) else {
+            throw LanceError.corrupt("repetition index of \(page.sizes[bi]) bytes for \(n) chunks of depth \(layout.repetitionIndexDepth)")
+        }
+        let b = try await page.read(file, buffer: bi)
+        var out: [(rows: Int, leftover: Int)] = []
+        var total = 0
+        for c in 0 ..< n {
+            let r = b.load(UInt64.self, at: c * stride), l = b.load(UInt64.self, at: c * stride + stride - 1)
+            guard r <= UInt64(page.rows), l <= 1 << 32 else { throw LanceError.corrupt("repetition index entry \(c) is invalid") }
+            total += Int(r)
+            out.append((Int(r), Int(l)))
+        }
+        guard total == page.rows else { throw LanceError.corrupt("repetition index counts \(total) rows, the page has \(page.rows)") }
+        return out
+    }
+
+    /// The chunks holding rows `r` (non-empty) and the number of the first row starting in the first of them.
+    static func span(_ r: Range<Int>, _ ri: [(rows: Int, leftover: Int)], _ ended: [Int]) -> (ClosedRange<Int>, firstRow: Int) {
+        var cs = 0
+        while cs < ri.count - 1 && ended[cs + 1] <= r.lowerBound { cs += 1 }
+        if r.lowerBound == ended[cs] {
+            while cs > 0 && ri[cs - 1].leftover > 0 {
+                cs -= 1
+                if ri[cs].rows > 0 { break }
+            }
+        }
+        var ce = cs
+        while ce < ri.count - 1 && ended[ce + 1] < r.upperBound { ce += 1 }
+        return (cs ... ce, ended[cs])
+    }
+
+    /// Decodes the chunks of `span` and returns whole rows from the first row that starts in it.
+    func decodeSpan(_ span: ClosedRange<Int>, _ cs: [Chunk], firstEnded: Int, dict: V21Values?, layers: [V21Layer]) async throws -> (V21Segment, Int) {
+        var seg = try await decode(cs[span], dict: dict, layers: layers)
+        guard let rep = seg.rep, !rep.isEmpty else { return (seg, firstEnded) }
+        let m = UInt16(truncatingIfNeeded: seg.maxRep)
+        if rep[0] == m { return (seg, firstEnded) }
+        // Skip the end of a row that started in an earlier chunk.
+        guard let p = rep.firstIndex(of: m) else { throw LanceError.corrupt("chunks hold no row start") }
+        let items = seg.visiblePrefix()?[p] ?? p
+        seg = V21Segment(layers: layers, rep: Array(rep[p...]), def: seg.def.map { Array($0[p...]) },
+                         values: seg.values.slice(items ..< seg.values.count), rows: seg.rows)
+        return (seg, firstEnded + 1)
+    }
+
     func read(rows range: Range<Int>) async throws -> V21Segment {
         let layers = try V21Layer.from(layout.layers)
         let cs = try await chunks()
         let dict = try await dictionary()
         if hasRep {
+            if !range.isEmpty, let ri = try await repetitionIndex(chunks: cs.count) {
+                var ended = [0]
+                for e in ri { ended.append(ended.last! + e.rows) }
+                let (sp, first) = MiniBlock.span(range, ri, ended)
+                let (seg, r0) = try await decodeSpan(sp, cs, firstEnded: first, dict: dict, layers: layers)
+                guard range.lowerBound >= r0, range.upperBound - r0 <= seg.rows else {
+                    throw LanceError.corrupt("repetition index does not match the levels")
+                }
+                return try seg.slice(rows: (range.lowerBound - r0) ..< (range.upperBound - r0))
+            }
             let seg = try await decode(cs[...], dict: dict, layers: layers)
             guard seg.rows == page.rows else { throw LanceError.corrupt("levels hold \(seg.rows) rows, the page declares \(page.rows)") }
             return try seg.slice(rows: range)
@@ -313,6 +374,28 @@ struct MiniBlock {
         let cs = try await chunks()
         let dict = try await dictionary()
         if hasRep {
+            if let ri = try await repetitionIndex(chunks: cs.count) {
+                var ended = [0]
+                for e in ri { ended.append(ended.last! + e.rows) }
+                var out: [V21Segment] = []
+                var i = 0
+                while i < rows.count {
+                    var (sp, first) = MiniBlock.span(rows[i] ..< rows[i] + 1, ri, ended)
+                    var j = i + 1
+                    while j < rows.count {
+                        let (next, _) = MiniBlock.span(rows[j] ..< rows[j] + 1, ri, ended)
+                        guard next.lowerBound <= sp.upperBound else { break }
+                        sp = sp.lowerBound ... max(sp.upperBound, next.upperBound)
+                        j += 1
+                    }
+                    let (seg, r0) = try await decodeSpan(sp, cs, firstEnded: first, dict: dict, layers: layers)
+                    let sel = rows[i ..< j].map { $0 - r0 }
+                    guard sel.allSatisfy({ $0 >= 0 && $0 < seg.rows }) else { throw LanceError.corrupt("repetition index does not match the levels") }
+                    out.append(try seg.select(rows: sel))
+                    i = j
+                }
+                return out
+            }
             let seg = try await decode(cs[...], dict: dict, layers: layers)
             guard seg.rows == page.rows else { throw LanceError.corrupt("levels hold \(seg.rows) rows, the page declares \(page.rows)") }
             return [try seg.select(rows: rows)]
