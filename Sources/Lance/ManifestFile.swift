@@ -122,16 +122,26 @@ public enum FeatureFlags {
     public static let tableConfig: UInt64 = 8
     public static let basePaths: UInt64 = 16
     public static let disableTransactionFile: UInt64 = 32
+    /// Data overlay files (unreleased in pylance 14): must be refused, ignoring them returns stale values.
+    public static let dataOverlayFiles: UInt64 = 64
+    /// MemWAL index catch-up tracking.
+    public static let memWalIndexCatchup: UInt64 = 128
+    /// Fragments of different data file versions coexist (pylance 14 sets it when an append uses
+    /// another `data_storage_version`); Lancelet always dispatches on each file's own version.
+    public static let mixedFileVersions: UInt64 = 256
 
     /// The reader flags Lancelet implements.
     public static let understood: UInt64 = deletionFiles | stableRowIds | useV2Format | tableConfig | disableTransactionFile
+        | mixedFileVersions
 
     /// Throws `unsupported` naming the lowest reader flag bit Lancelet does not implement.
     static func check(reader flags: UInt64, path: String) throws {
         let unknown = flags & ~understood
         guard unknown != 0 else { return }
         let bit = UInt64(1) << UInt64(unknown.trailingZeroBitCount)
-        let what = bit == basePaths ? " (multiple base paths)" : ""
+        let names: [UInt64: String] = [basePaths: "multiple base paths", dataOverlayFiles: "data overlay files",
+                                       memWalIndexCatchup: "MemWAL index catch-up"]
+        let what = names[bit].map { " (\($0))" } ?? ""
         throw LanceError.unsupported("manifest sets reader feature flag \(bit)\(what), which Lancelet does not implement",
                                      path: path)
     }

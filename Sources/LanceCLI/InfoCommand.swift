@@ -39,11 +39,7 @@ struct InfoReport {
         indices = try ds.indices()
     }
 
-    static func str(_ s: String) -> String {
-        var out: [UInt8] = []
-        ValueText.appendJSONString(s, &out)
-        return String(decoding: out, as: UTF8.self)
-    }
+    static func str(_ s: String) -> String { ValueText.jsonString(s) }
 
     static func fileVersion(_ v: FileVersion) -> String { "\(v.major).\(v.minor)" }
 

@@ -71,7 +71,6 @@ struct BatchPrinter {
     let format: OutputFormat
     var out = StdoutWriter()
     var headerDone = false
-    var keyPrefixes: [[UInt8]] = []
     var widths: [Int] = []
     let maxCell = 40
 
@@ -80,8 +79,8 @@ struct BatchPrinter {
     mutating func write(_ batch: RecordBatch) throws {
         switch format {
         case .jsonl: try writeJSONL(batch)
-        case .csv: writeCSV(batch)
-        case .table: writeTable(batch)
+        case .csv: try writeCSV(batch)
+        case .table: try writeTable(batch)
         }
         try out.flushIfNeeded()
     }
@@ -89,25 +88,18 @@ struct BatchPrinter {
     mutating func finish() throws { try out.flush() }
 
     mutating func writeJSONL(_ batch: RecordBatch) throws {
-        let fields = batch.schema.fields
-        if keyPrefixes.count != fields.count {
-            keyPrefixes = fields.enumerated().map { k, f in
-                var p: [UInt8] = [k == 0 ? 0x7B : 0x2C]
-                ValueText.appendJSONString(f.name, &p)
-                p.append(0x3A)
-                return p
-            }
+        if batch.columns.isEmpty {
+            for _ in 0 ..< batch.count { out.buffer.append(contentsOf: [0x7B, 0x7D, 0x0A]) }
+            return
         }
-        let columns = batch.columns
-        for i in 0 ..< batch.count {
-            if columns.isEmpty { out.buffer.append(0x7B) }
-            for k in columns.indices {
-                out.buffer.append(contentsOf: keyPrefixes[k])
-                ValueText.appendJSON(columns[k], i, into: &out.buffer)
-            }
-            out.buffer.append(0x7D)
-            out.buffer.append(0x0A)
+        // Render in slices so that the buffer stays near its flush threshold.
+        let step = 1024
+        var start = 0
+        while start < batch.count {
+            let n = Swift.min(step, batch.count - start)
+            try batch.slice(start, n).writeJSONLines(to: &out.buffer)
             try out.flushIfNeeded()
+            start += n
         }
     }
 
@@ -119,13 +111,13 @@ struct BatchPrinter {
         return s
     }
 
-    mutating func writeCSV(_ batch: RecordBatch) {
+    mutating func writeCSV(_ batch: RecordBatch) throws {
         if !headerDone {
             headerDone = true
             out.write(batch.schema.fields.map { BatchPrinter.csvCell($0.name) }.joined(separator: ",") + "\r\n")
         }
         for i in 0 ..< batch.count {
-            let cells = batch.columns.map { BatchPrinter.csvCell(ValueText.plainText($0, i, binaryAsSize: false)) }
+            let cells = try batch.columns.map { BatchPrinter.csvCell(try ValueText.plainText($0, i, binaryAsSize: false)) }
             out.write(cells.joined(separator: ",") + "\r\n")
         }
     }
@@ -136,10 +128,10 @@ struct BatchPrinter {
         return String(flat.prefix(max(1, w - 1))) + "…"
     }
 
-    mutating func writeTable(_ batch: RecordBatch) {
+    mutating func writeTable(_ batch: RecordBatch) throws {
         let names = batch.schema.fields.map(\.name)
-        let cells: [[String]] = (0 ..< batch.count).map { i in
-            batch.columns.map { ValueText.plainText($0, i, binaryAsSize: true) ?? "null" }
+        let cells: [[String]] = try (0 ..< batch.count).map { i in
+            try batch.columns.map { try ValueText.plainText($0, i, binaryAsSize: true) ?? "null" }
         }
         if !headerDone {
             headerDone = true
