@@ -1,0 +1,91 @@
+import Foundation
+import Testing
+@testable import LanceKernels
+
+@Suite struct ZstdDecoderTests {
+    @Test func referenceVectorsDecodeExactly() throws {
+        let pairs = try ZstdVectors.manifest()
+        #expect(pairs.count >= 60)
+        for (zst, bin) in pairs {
+            let compressed = try ZstdVectors.load(zst)
+            let expected = try ZstdVectors.load(bin)
+            do {
+                let got = try Zstd.decompress(compressed)
+                #expect(got == expected, "\(zst): \(got.count) bytes vs \(expected.count)")
+            } catch {
+                Issue.record("\(zst): \(error)")
+            }
+        }
+    }
+
+    @Test func limitIsEnforced() throws {
+        let compressed = try ZstdVectors.load("text-20k.l3.zst")
+        let nosize = try ZstdVectors.load("text-20k.l3-nosize.zst")
+        for input in [compressed, nosize] {
+            #expect(throws: CodecError.self) { try Zstd.decompress(input, limit: 19_999) }
+            do {
+                _ = try Zstd.decompress(input, limit: 19_999)
+            } catch {
+                #expect(error.kind == .limitExceeded)
+            }
+            #expect(try Zstd.decompress(input, limit: 20_000).count == 20_000)
+        }
+    }
+
+    @Test func dictionaryFramesAreUnsupported() throws {
+        // Empty single-segment frame with a 1-byte dictionary ID: magic, FHD=0x21, DID=7, FCS=0, last raw block of 0.
+        let frame: [UInt8] = [0x28, 0xB5, 0x2F, 0xFD, 0x21, 0x07, 0x00, 0x01, 0x00, 0x00]
+        do {
+            _ = try Zstd.decompress(frame)
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.kind == .unsupported)
+        }
+        // A dictionary ID of 0 means "no dictionary".
+        let plain: [UInt8] = [0x28, 0xB5, 0x2F, 0xFD, 0x21, 0x00, 0x00, 0x01, 0x00, 0x00]
+        #expect(try Zstd.decompress(plain) == [])
+    }
+
+    @Test func handMadeFrames() throws {
+        // RLE block of 5 x 'a' then raw block "bc", window descriptor, no content size.
+        let frame: [UInt8] = [0x28, 0xB5, 0x2F, 0xFD, 0x00, 0x00,
+                              0x2A, 0x00, 0x00, 0x61,          // RLE, size 5, not last
+                              0x11, 0x00, 0x00, 0x62, 0x63]    // raw, size 2, last
+        #expect(try Zstd.decompress(frame) == Array("aaaaabc".utf8))
+        #expect(Zstd.frameContentSize([UInt8](frame).withUnsafeBytes { $0 }) == nil)
+        // Reserved block type.
+        let bad: [UInt8] = [0x28, 0xB5, 0x2F, 0xFD, 0x00, 0x00, 0x07, 0x00, 0x00]
+        #expect(throws: CodecError.self) { try Zstd.decompress(bad) }
+        #expect(throws: CodecError.self) { try Zstd.decompress([UInt8]()) }
+        #expect(throws: CodecError.self) { try Zstd.decompress([0x28, 0xB5, 0x2F]) }
+    }
+
+    @Test func xxhash64KnownValues() {
+        #expect(XXHash64.hash([UInt8]()) == 0xEF46_DB37_51D8_E999)
+        #expect(XXHash64.hash(Array("abc".utf8)) == 0x44BC_2CF5_AD77_0999)
+    }
+
+    /// The fast bit reader must agree with the plain reference reader on random streams.
+    @Test func fastBitReaderMatchesReference() throws {
+        var rng = ZstdTestRNG(seed: 42)
+        for _ in 0..<2000 {
+            let len = Int.random(in: 1...40, using: &rng)
+            var bytes = (0..<len).map { _ in UInt8.random(in: 0...255, using: &rng) }
+            if bytes[len - 1] == 0 { bytes[len - 1] = 1 }
+            var ref = try ZstdReferenceBitReader(bytes)
+            try bytes.withUnsafeBufferPointer { buf in
+                var fast = try ZstdBitReader(buf.baseAddress!, count: len)
+                while ref.bitsLeft > 0 {
+                    let n = min(Int.random(in: 0...25, using: &rng), ref.bitsLeft)
+                    fast.reload()
+                    let a = fast.read(n), b = ref.read(n)
+                    #expect(a == b)
+                    if a != b { return }
+                }
+                let done = fast.isExactlyConsumed()
+                #expect(done)
+                #expect(ref.isExactlyConsumed)
+            }
+        }
+    }
+}
