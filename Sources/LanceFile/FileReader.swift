@@ -238,7 +238,14 @@ public final class LanceFileReader: Sendable {
     public func defaultColumnMap() throws -> [Int32: Int] {
         var map: [Int32: Int] = [:]
         var next = 0
+        // 2.0: a packed struct is one column; its members have none.
+        var packedMembers = Set<Int32>()
         for f in try schema().allFields {
+            if packedMembers.contains(f.id) { continue }
+            if version == .v2_0, case .struct = f.type,
+               ["packed", "lance-encoding:packed"].contains(where: { f.metadata[$0]?.lowercased() == "true" }) {
+                packedMembers.formUnion(f.preorder.dropFirst().map(\.id))
+            }
             let isLeaf: Bool
             switch f.type {
             case .struct, .list, .largeList: isLeaf = false
