@@ -249,9 +249,22 @@ public nonisolated struct Lance_Encodings21_AllNullLayout: Sendable {
 
   public var layers: [Lance_Encodings21_RepDefLayer] = []
 
+  /// pylance 14 (2.2) constant pages: the little-endian bytes of the one fixed-width value
+  /// (variable-width constants are in buffer 0 instead).
+  public var constantValue: Data {
+    get {_constantValue ?? Data()}
+    set {_constantValue = newValue}
+  }
+  /// Returns true if `constantValue` has been explicitly set.
+  public var hasConstantValue: Bool {self._constantValue != nil}
+  /// Clears the value of `constantValue`. Subsequent reads from it will return its default value.
+  public mutating func clearConstantValue() {self._constantValue = nil}
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
+
+  fileprivate var _constantValue: Data? = nil
 }
 
 public nonisolated struct Lance_Encodings21_BlobLayout: @unchecked Sendable {
@@ -1057,7 +1070,7 @@ nonisolated extension Lance_Encodings21_FullZipLayout: SwiftProtobuf.Message, Sw
 
 nonisolated extension Lance_Encodings21_AllNullLayout: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".AllNullLayout"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\u{5}layers\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\u{5}layers\0\u{3}constant_value\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1066,20 +1079,29 @@ nonisolated extension Lance_Encodings21_AllNullLayout: SwiftProtobuf.Message, Sw
       // enabled. https://github.com/apple/swift-protobuf/issues/1034
       switch fieldNumber {
       case 5: try { try decoder.decodeRepeatedEnumField(value: &self.layers) }()
+      case 6: try { try decoder.decodeSingularBytesField(value: &self._constantValue) }()
       default: break
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
     if !self.layers.isEmpty {
       try visitor.visitPackedEnumField(value: self.layers, fieldNumber: 5)
     }
+    try { if let v = self._constantValue {
+      try visitor.visitSingularBytesField(value: v, fieldNumber: 6)
+    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Lance_Encodings21_AllNullLayout, rhs: Lance_Encodings21_AllNullLayout) -> Bool {
     if lhs.layers != rhs.layers {return false}
+    if lhs._constantValue != rhs._constantValue {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -1,0 +1,552 @@
+import LanceArrow
+import LanceCore
+import LanceProto
+
+/// One page of a 2.1/2.2 column with its decoded layout.
+struct V21Page: Sendable {
+    let column: Int
+    let index: Int
+    let firstRow: Int
+    let rows: Int
+    let layout: Lance_Encodings21_PageLayout
+    let offsets: [UInt64]
+    let sizes: [UInt64]
+
+    var label: String { "column \(column) page \(index)" }
+
+    /// Reads `length` bytes at `start` of buffer `b`, checking the range against the buffer.
+    func read(_ file: LanceFileReader, buffer b: Int, _ start: Int = 0, _ length: Int? = nil) async throws -> Buffer {
+        guard b < offsets.count else { throw LanceError.corrupt("\(label) has no buffer \(b)") }
+        let size = sizes[b]
+        let len = length.map(UInt64.init) ?? (size - UInt64(min(UInt64(start), size)))
+        guard start >= 0, UInt64(start) <= size, len <= size - UInt64(start) else {
+            throw LanceError.corrupt("\(label): bytes \(start)+\(len) outside buffer \(b) of \(size) bytes")
+        }
+        if len == 0 { return .empty }
+        return try await file.read(offset: offsets[b] + UInt64(start), size: len)
+    }
+}
+
+enum V21Pages {
+    static func pages(_ file: LanceFileReader, column: Int) throws -> [V21Page] {
+        guard column >= 0 && column < file.columns.count else {
+            throw LanceError.corrupt("column index \(column) out of range (file has \(file.columns.count) columns)")
+        }
+        var out: [V21Page] = []
+        var row = 0
+        for (i, p) in file.columns[column].pages.enumerated() {
+            guard p.bufferOffsets.count == p.bufferSizes.count else {
+                throw LanceError.corrupt("column \(column) page \(i) has \(p.bufferOffsets.count) buffer offsets but \(p.bufferSizes.count) sizes")
+            }
+            for (o, s) in zip(p.bufferOffsets, p.bufferSizes) where o > file.object.size || s > file.object.size - o {
+                throw LanceError.corrupt("column \(column) page \(i) buffer at \(o)+\(s) lies outside the file")
+            }
+            let layout = try LanceFileReader.unpack(p.encoding, as: Lance_Encodings21_PageLayout.self, path: file.path,
+                                                    what: "column \(column) page \(i)")
+            let rows = try checkCount(p.length, "column \(column) page \(i) row count")
+            out.append(V21Page(column: column, index: i, firstRow: row, rows: rows, layout: layout,
+                               offsets: p.bufferOffsets, sizes: p.bufferSizes))
+            row += rows
+        }
+        return out
+    }
+
+    /// Decodes rows `range` (page-relative) of a page.
+    static func read(_ file: LanceFileReader, _ page: V21Page, rows range: Range<Int>, kind: V21ValueKind) async throws -> V21Segment {
+        do {
+            switch page.layout.layout {
+            case .miniBlockLayout(let m)?:
+                return try await MiniBlock(page: page, layout: m, kind: kind, file: file).read(rows: range)
+            case .fullZipLayout(let z)?:
+                return try await FullZip(page: page, layout: z, kind: kind).read(file, rows: range)
+            case .allNullLayout(let a)?:
+                return try await allNull(file, page, a, kind: kind).slice(rows: range)
+            case .blobLayout?:
+                throw LanceError.unsupported("blob page layout is not supported")
+            case nil:
+                throw LanceError.unsupported("page layout is missing or of an unknown kind")
+            }
+        } catch let e as LanceError {
+            var e = e
+            e.message = "\(page.label): \(e.message)"
+            throw e
+        }
+    }
+
+    /// Decodes the rows at `rows` (page-relative, ascending) of a page.
+    static func take(_ file: LanceFileReader, _ page: V21Page, rows: [Int], kind: V21ValueKind) async throws -> [V21Segment] {
+        do {
+            switch page.layout.layout {
+            case .miniBlockLayout(let m)?:
+                return try await MiniBlock(page: page, layout: m, kind: kind, file: file).take(rows: rows)
+            case .fullZipLayout(let z)?:
+                return [try await FullZip(page: page, layout: z, kind: kind).take(file, rows: rows)]
+            case .allNullLayout(let a)?:
+                return [try await allNull(file, page, a, kind: kind).select(rows: rows)]
+            case .blobLayout?:
+                throw LanceError.unsupported("blob page layout is not supported")
+            case nil:
+                throw LanceError.unsupported("page layout is missing or of an unknown kind")
+            }
+        } catch let e as LanceError {
+            var e = e
+            e.message = "\(page.label): \(e.message)"
+            throw e
+        }
+    }
+
+    static func rawLevels(_ b: Buffer) throws -> [UInt16]? {
+        if b.count == 0 { return nil }
+        guard b.count % 2 == 0 else { throw LanceError.corrupt("16-bit level buffer has an odd size \(b.count)") }
+        return b.withUnsafeBytes { raw in (0 ..< raw.count / 2).map { raw.loadUnaligned(fromByteOffset: 2 * $0, as: UInt16.self) } }
+    }
+
+    /// All-null pages, and (2.2) constant pages.
+    static func allNull(_ file: LanceFileReader, _ page: V21Page, _ a: Lance_Encodings21_AllNullLayout, kind: V21ValueKind) async throws -> V21Segment {
+        let layers = try V21Layer.from(a.layers)
+        var bufs: [Buffer] = []
+        for b in 0 ..< page.offsets.count { bufs.append(try await page.read(file, buffer: b)) }
+        var constant: V21Values? = nil
+        var levelBufs = bufs
+        if a.hasConstantValue {
+            constant = try V21Compression.constant(Array(a.constantValue), count: 1, kind: kind)
+        } else if bufs.count == 1 || bufs.count == 3 {
+            // u32 buffer count (2), u32 sizes, then offsets and bytes of the one value
+            let b = bufs[0]
+            let nb = try rdU32(b, 0, "constant value header")
+            guard nb == 2 else { throw LanceError.corrupt("constant value holds \(nb) buffers, expected 2") }
+            let offLen = Int(try rdU32(b, 4, "constant value header")), dataLen = Int(try rdU32(b, 8, "constant value header"))
+            let offs = try checkedSlice(b, 12, offLen, "constant value offsets")
+            let data = try checkedSlice(b, 12 + offLen, dataLen, "constant value bytes")
+            guard offLen == 8 || offLen == 16 else { throw LanceError.corrupt("constant value offsets of \(offLen) bytes") }
+            let o = try V21Compression.offsets(offs, bits: offLen * 4, count: 2, what: "constant value")
+            let v = try V21Compression.variable(offsets: o, data: data, what: "constant value")
+            guard case .variable = kind else { throw LanceError.corrupt("variable-width constant for a column of shape \(kind)") }
+            constant = v
+            levelBufs = Array(bufs.dropFirst())
+        }
+        var rep: [UInt16]? = nil, def: [UInt16]? = nil
+        if levelBufs.count >= 2 {
+            rep = try rawLevels(levelBufs[0])
+            def = try rawLevels(levelBufs[1])
+        } else if levelBufs.count == 1 {
+            throw LanceError.corrupt("all-null page has one level buffer")
+        }
+        if rep == nil && def == nil && constant == nil {
+            // Simple all-null: every row is a null item.
+            guard layers.count == 1 || !layers.contains(where: \.isList) else {
+                throw LanceError.corrupt("all-null page of a list column has no levels")
+            }
+            if case .item(true) = layers[0] { def = [UInt16](repeating: 1, count: page.rows) }
+        }
+        var seg = V21Segment(layers: layers, rep: rep, def: def, values: .fixed(width: 1, data: []), rows: page.rows)
+        let visible = seg.visiblePrefix()?.last ?? seg.levelCount
+        seg.values = constant.map { $0.repeated(visible) } ?? V21Values.zeros(like: kind, count: visible)
+        _ = try seg.rowStarts()
+        return seg
+    }
+}
+
+/// The natural fixed-width shape of an encoding's output (for dictionary indices).
+func v21IndexKind(_ e: CEnc) throws -> V21ValueKind {
+    switch e.compression {
+    case .flat(let f)?: return .fixed(Int(f.bitsPerValue) / 8)
+    case .inlineBitpacking(let b)?: return .fixed(Int(b.uncompressedBitsPerValue) / 8)
+    case .outOfLineBitpacking(let b)?: return .fixed(Int(b.uncompressedBitsPerValue) / 8)
+    case .rle(let r)?: return try v21IndexKind(r.values)
+    case .general(let g)?: return try v21IndexKind(g.values)
+    case .byteStreamSplit(let s)?: return try v21IndexKind(s.values)
+    default: throw LanceError.unsupported("dictionary indices encoded with `\(V21Compression.name(e))`")
+    }
+}
+
+func v21Ints(_ v: V21Values) throws -> [Int] {
+    guard case .fixed(let w, let d) = v, [1, 2, 4, 8].contains(w) else { throw LanceError.corrupt("dictionary indices are not integers") }
+    return d.withUnsafeBytes { raw in
+        (0 ..< d.count / w).map { i in
+            switch w {
+            case 1: return Int(raw[i])
+            case 2: return Int(raw.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))
+            case 4: return Int(raw.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))
+            default: return Int(truncatingIfNeeded: raw.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self))
+            }
+        }
+    }
+}
+
+// MARK: - Mini-block
+
+struct MiniBlock {
+    let page: V21Page
+    let layout: Lance_Encodings21_MiniBlockLayout
+    let kind: V21ValueKind
+    let file: LanceFileReader
+
+    struct Chunk { var offset: Int; var size: Int; var items: Int; var firstItem: Int }
+
+    func chunks() async throws -> [Chunk] {
+        let meta = try await page.read(file, buffer: 0)
+        let wordSize = layout.hasLargeChunk_p ? 4 : 2
+        guard meta.count % wordSize == 0 else { throw LanceError.corrupt("chunk metadata of \(meta.count) bytes is not a multiple of \(wordSize)") }
+        let n = meta.count / wordSize
+        let total = try checkCount(layout.numItems, "mini-block item count")
+        guard page.sizes.count >= 2 else { throw LanceError.corrupt("mini-block page has \(page.sizes.count) buffers") }
+        let dataSize = page.sizes[1]
+        var out: [Chunk] = []; out.reserveCapacity(n)
+        var off = 0, items = 0
+        for i in 0 ..< n {
+            let w = wordSize == 4 ? Int(meta.load(UInt32.self, byteOffset: 4 * i)) : Int(meta.load(UInt16.self, byteOffset: 2 * i))
+            let size = ((w >> 4) + 1) * 8
+            let log = w & 0xF
+            var count = 1 << log
+            if i == n - 1 {
+                guard items <= total else { throw LanceError.corrupt("chunks hold more than the \(total) items of the page") }
+                count = total - items
+            }
+            guard UInt64(off + size) <= dataSize else { throw LanceError.corrupt("chunk \(i) ends past the \(dataSize)-byte data buffer") }
+            out.append(Chunk(offset: off, size: size, items: count, firstItem: items))
+            off += size; items += count
+        }
+        guard items == total else { throw LanceError.corrupt("chunks hold \(items) items, the page declares \(total)") }
+        return out
+    }
+
+    var hasRep: Bool { layout.hasRepCompression }
+    var hasDef: Bool { layout.hasDefCompression }
+
+    func dictionary() async throws -> V21Values? {
+        guard layout.hasDictionary else { return nil }
+        guard page.sizes.count >= 3 else { throw LanceError.corrupt("dictionary page lacks its dictionary buffer") }
+        let b = try await page.read(file, buffer: 2)
+        let n = try checkCount(layout.numDictionaryItems, "dictionary size")
+        return try V21Compression.blockDecode(layout.dictionary, b, count: n, kind: kind)
+    }
+
+    /// Decodes the chunks `range` (one read) into one segment of whole rows, or of raw levels when the
+    /// page has lists (the caller slices rows).
+    func decode(_ cs: ArraySlice<Chunk>, dict: V21Values?, layers: [V21Layer]) async throws -> V21Segment {
+        guard let first = cs.first, let last = cs.last else {
+            return V21Segment(layers: layers, rep: nil, def: nil, values: .zeros(like: kind, count: 0), rows: 0)
+        }
+        let bytes = try await page.read(file, buffer: 1, first.offset, last.offset + last.size - first.offset)
+        var reps: [UInt16]? = hasRep ? [] : nil
+        var defs: [UInt16]? = hasDef ? [] : nil
+        var values: [V21Values] = []
+        let large = layout.hasLargeChunk_p
+        let nbuf = try checkCount(layout.numBuffers, "mini-block buffer count")
+        guard nbuf <= 64 else { throw LanceError.corrupt("mini-block declares \(nbuf) buffers") }
+        let valueKind = dict == nil ? kind : try v21IndexKind(layout.valueCompression)
+        for (ci, c) in zip(cs.indices, cs) {
+            let chunk = bytes.slice(c.offset - first.offset, c.size)
+            let what = "chunk \(ci)"
+            var off = 0
+            let numLevels = Int(try rdU16(chunk, off, what)); off += 2
+            var repSize = 0, defSize = 0
+            if hasRep { repSize = Int(try rdU16(chunk, off, what)); off += 2 }
+            if hasDef { defSize = Int(try rdU16(chunk, off, what)); off += 2 }
+            var sizes: [Int] = []
+            for _ in 0 ..< nbuf {
+                if large { sizes.append(Int(try rdU32(chunk, off, what))); off += 4 }
+                else { sizes.append(Int(try rdU16(chunk, off, what))); off += 2 }
+            }
+            func align() { off = (off + 7) & ~7 }
+            align()
+            var repBuf: Buffer? = nil, defBuf: Buffer? = nil
+            if hasRep { repBuf = try checkedSlice(chunk, off, repSize, "\(what) repetition levels"); off += repSize; align() }
+            if hasDef { defBuf = try checkedSlice(chunk, off, defSize, "\(what) definition levels"); off += defSize; align() }
+            var bufs: [Buffer] = []
+            for (k, s) in sizes.enumerated() {
+                bufs.append(try checkedSlice(chunk, off, s, "\(what) buffer \(k)")); off += s; align()
+            }
+            var v = try V21Compression.miniBlockDecode(layout.valueCompression, bufs, count: c.items, kind: valueKind)
+            if let dict {
+                let idx = try v21Ints(v)
+                if let bad = idx.first(where: { $0 < 0 || $0 >= dict.count }) {
+                    throw LanceError.corrupt("\(what): dictionary index \(bad) out of range (\(dict.count) items)")
+                }
+                v = dict.gather(idx)
+            }
+            values.append(v)
+            if let repBuf { reps!.append(contentsOf: try V21Compression.levels(layout.repCompression, repBuf, count: numLevels)) }
+            if let defBuf { defs!.append(contentsOf: try V21Compression.levels(layout.defCompression, defBuf, count: numLevels)) }
+            if !hasRep && hasDef && numLevels != c.items {
+                throw LanceError.corrupt("\(what) has \(numLevels) definition levels for \(c.items) items")
+            }
+        }
+        let vals = values.isEmpty ? .zeros(like: kind, count: 0) : try V21Values.concat(values)
+        var rows = vals.count
+        if let reps {
+            let m = UInt16(truncatingIfNeeded: layers.reduce(0) { $0 + ($1.isList ? 1 : 0) })
+            rows = reps.reduce(0) { $0 + ($1 == m ? 1 : 0) }
+        }
+        let seg = V21Segment(layers: layers, rep: reps, def: defs, values: vals, rows: rows)
+        try seg.checkValues()
+        return seg
+    }
+
+    func read(rows range: Range<Int>) async throws -> V21Segment {
+        let layers = try V21Layer.from(layout.layers)
+        let cs = try await chunks()
+        let dict = try await dictionary()
+        if hasRep {
+            let seg = try await decode(cs[...], dict: dict, layers: layers)
+            guard seg.rows == page.rows else { throw LanceError.corrupt("levels hold \(seg.rows) rows, the page declares \(page.rows)") }
+            return try seg.slice(rows: range)
+        }
+        guard cs.last.map({ $0.firstItem + $0.items }) ?? 0 == page.rows else {
+            throw LanceError.corrupt("page holds \(layout.numItems) items for \(page.rows) rows")
+        }
+        // Without lists one item is one row: decode only the chunks that overlap.
+        let lo = cs.firstIndex { $0.firstItem + $0.items > range.lowerBound } ?? cs.count
+        let hi = cs.firstIndex { $0.firstItem >= range.upperBound } ?? cs.count
+        if lo >= hi { return V21Segment(layers: layers, rep: nil, def: nil, values: .zeros(like: kind, count: 0), rows: 0) }
+        let seg = try await decode(cs[lo ..< hi], dict: dict, layers: layers)
+        let base = cs[lo].firstItem
+        return try seg.slice(rows: (range.lowerBound - base) ..< (range.upperBound - base))
+    }
+
+    func take(rows: [Int]) async throws -> [V21Segment] {
+        let layers = try V21Layer.from(layout.layers)
+        let cs = try await chunks()
+        let dict = try await dictionary()
+        if hasRep {
+            let seg = try await decode(cs[...], dict: dict, layers: layers)
+            guard seg.rows == page.rows else { throw LanceError.corrupt("levels hold \(seg.rows) rows, the page declares \(page.rows)") }
+            return [try seg.select(rows: rows)]
+        }
+        var out: [V21Segment] = []
+        var i = 0
+        var ci = 0
+        while i < rows.count {
+            while ci < cs.count && cs[ci].firstItem + cs[ci].items <= rows[i] { ci += 1 }
+            guard ci < cs.count else { throw LanceError.corrupt("row \(rows[i]) is past the page's chunks") }
+            let c = cs[ci]
+            var sel: [Int] = []
+            while i < rows.count && rows[i] < c.firstItem + c.items { sel.append(rows[i] - c.firstItem); i += 1 }
+            let seg = try await decode(cs[ci ... ci], dict: dict, layers: layers)
+            out.append(try seg.select(rows: sel))
+        }
+        return out
+    }
+}
+
+// MARK: - Full-zip
+
+struct FullZip {
+    let page: V21Page
+    let layout: Lance_Encodings21_FullZipLayout
+    let kind: V21ValueKind
+
+    var bitsRep: Int { Int(layout.bitsRep) }
+    var bitsDef: Int { Int(layout.bitsDef) }
+    var cwBytes: Int {
+        let t = bitsRep + bitsDef
+        return t == 0 ? 0 : t <= 8 ? 1 : t <= 16 ? 2 : 4
+    }
+
+    /// Bytes of one value for fixed-width pages.
+    func valueBytes() throws -> Int? {
+        guard case .bitsPerValue(let b)? = layout.details else { return nil }
+        guard b % 8 == 0, b > 0 else { throw LanceError.unsupported("full-zip values of \(b) bits") }
+        return Int(b / 8)
+    }
+
+    var hasRepIndex: Bool {
+        if bitsRep > 0 { return true }
+        if case .bitsPerOffset? = layout.details { return true }
+        return false
+    }
+
+    /// Reads repetition-index entries `first ... last`.
+    func repIndex(_ file: LanceFileReader, _ first: Int, _ last: Int) async throws -> [UInt64] {
+        guard page.sizes.count >= 2 else { throw LanceError.corrupt("full-zip page lacks its repetition index") }
+        let n = page.rows + 1
+        let size = Int(page.sizes[1])
+        guard size % n == 0, [1, 2, 4, 8].contains(size / n) else {
+            throw LanceError.corrupt("repetition index of \(size) bytes does not hold \(n) entries")
+        }
+        let w = size / n
+        let b = try await page.read(file, buffer: 1, first * w, (last - first + 1) * w)
+        return (0 ... (last - first)).map { i in
+            switch w {
+            case 1: return UInt64(b[i])
+            case 2: return UInt64(b.load(UInt16.self, at: i))
+            case 4: return UInt64(b.load(UInt32.self, at: i))
+            default: return b.load(UInt64.self, at: i)
+            }
+        }
+    }
+
+    func byteRange(_ file: LanceFileReader, _ r: Range<Int>) async throws -> Range<Int> {
+        let dataSize = page.sizes.first ?? 0
+        if hasRepIndex {
+            let e = try await repIndex(file, r.lowerBound, r.upperBound)
+            guard e[0] <= e[e.count - 1], e[e.count - 1] <= dataSize else {
+                throw LanceError.corrupt("repetition index entries \(e[0])..<\(e[e.count - 1]) are invalid for \(dataSize) bytes")
+            }
+            return Int(e[0]) ..< Int(e[e.count - 1])
+        }
+        guard let vb = try valueBytes() else { throw LanceError.corrupt("variable full-zip page without repetition index") }
+        let rowBytes = vb + cwBytes
+        guard UInt64(page.rows) * UInt64(rowBytes) <= dataSize else {
+            throw LanceError.corrupt("\(page.rows) rows of \(rowBytes) bytes exceed the \(dataSize)-byte data buffer")
+        }
+        return r.lowerBound * rowBytes ..< r.upperBound * rowBytes
+    }
+
+    func read(_ file: LanceFileReader, rows r: Range<Int>) async throws -> V21Segment {
+        if r.isEmpty { return try parse(.empty, rows: 0) }
+        let br = try await byteRange(file, r)
+        let data = try await page.read(file, buffer: 0, br.lowerBound, br.count)
+        return try parse(data, rows: r.count)
+    }
+
+    func take(_ file: LanceFileReader, rows: [Int]) async throws -> V21Segment {
+        var parts: [Buffer] = []
+        var i = 0
+        while i < rows.count {
+            var j = i + 1
+            while j < rows.count && rows[j] == rows[j - 1] + 1 { j += 1 }
+            let br = try await byteRange(file, rows[i] ..< rows[j - 1] + 1)
+            parts.append(try await page.read(file, buffer: 0, br.lowerBound, br.count))
+            i = j
+        }
+        let data: Buffer
+        if parts.count == 1 { data = parts[0] } else {
+            var bb = BufferBuilder(capacity: parts.reduce(0) { $0 + $1.count })
+            for p in parts { p.withUnsafeBytes { bb.append($0) } }
+            data = bb.build()
+        }
+        return try parse(data, rows: rows.count)
+    }
+
+    /// Parses zipped rows: [control word][value] per item.
+    func parse(_ data: Buffer, rows: Int) throws -> V21Segment {
+        let layers = try V21Layer.from(layout.layers)
+        let maxRep = layers.reduce(0) { $0 + ($1.isList ? 1 : 0) }
+        var probe = V21Segment(layers: layers, rep: nil, def: nil, values: .zeros(like: kind, count: 0), rows: rows)
+        let maxVisible = probe.maxVisibleDef
+        let cw = cwBytes
+        var reps: [UInt16]? = bitsRep > 0 ? [] : nil
+        var defs: [UInt16]? = bitsDef > 0 ? [] : nil
+        let defMask = bitsDef >= 32 ? UInt32.max : (UInt32(1) << UInt32(bitsDef)) - 1
+        let fixedBytes = try valueBytes()
+        var fixedData = [UInt8]()
+        var offsets = [0]
+        var varData = [UInt8]()
+        var items = 0
+        var pos = 0
+        let lenBytes: Int
+        if case .bitsPerOffset(let b)? = layout.details {
+            guard b == 32 || b == 64 else { throw LanceError.unsupported("full-zip lengths of \(b) bits") }
+            lenBytes = Int(b / 8)
+        } else { lenBytes = 0 }
+        let count = data.count
+        if fixedBytes != nil && cw == 0 {
+            // Plain run of values.
+            let vb = fixedBytes!
+            guard count == rows * vb else { throw LanceError.corrupt("full-zip data of \(count) bytes for \(rows) values of \(vb) bytes") }
+            fixedData = data.bytes
+            items = rows
+        } else {
+            try data.withUnsafeBytes { raw in
+                while pos < count {
+                    var word: UInt32 = 0
+                    guard pos + cw <= count else { throw LanceError.corrupt("control word truncated at byte \(pos)") }
+                    for k in 0 ..< cw { word |= UInt32(raw[pos + k]) << (8 * UInt32(k)) }
+                    pos += cw
+                    let def = Int(word & defMask)
+                    let rep = Int(bitsDef >= 32 ? 0 : word >> UInt32(bitsDef))
+                    reps?.append(UInt16(truncatingIfNeeded: rep))
+                    defs?.append(UInt16(truncatingIfNeeded: def))
+                    guard def <= maxVisible else { continue }
+                    items += 1
+                    if let vb = fixedBytes {
+                        guard pos + vb <= count else { throw LanceError.corrupt("value truncated at byte \(pos)") }
+                        fixedData.append(contentsOf: raw[pos ..< pos + vb]); pos += vb
+                    } else if def == 0 {
+                        guard pos + lenBytes <= count else { throw LanceError.corrupt("value length truncated at byte \(pos)") }
+                        var len: UInt64 = 0
+                        for k in 0 ..< lenBytes { len |= UInt64(raw[pos + k]) << (8 * UInt64(k)) }
+                        pos += lenBytes
+                        guard len <= UInt64(count - pos) else { throw LanceError.corrupt("value of \(len) bytes at byte \(pos) runs past the data") }
+                        varData.append(contentsOf: raw[pos ..< pos + Int(len)]); pos += Int(len)
+                        offsets.append(varData.count)
+                    } else {
+                        offsets.append(varData.count)
+                    }
+                }
+            }
+        }
+        _ = maxRep
+        probe.rep = reps
+        probe.def = defs
+        if let vb = fixedBytes {
+            probe.values = try fixedValues(fixedData, valueBytes: vb, count: items)
+        } else {
+            probe.values = try variableValues(offsets: offsets, data: varData)
+        }
+        _ = try probe.rowStarts()
+        try probe.checkValues()
+        return probe
+    }
+
+    func fixedValues(_ d: [UInt8], valueBytes vb: Int, count: Int) throws -> V21Values {
+        let enc = layout.valueCompression
+        switch enc.compression {
+        case .flat(let f)?:
+            guard Int(f.bitsPerValue) == vb * 8 else { throw LanceError.corrupt("flat of \(f.bitsPerValue) bits in a \(vb)-byte full-zip value") }
+            return try V21Compression.shape(d, bits: vb * 8, count: count, kind: kind)
+        case .fixedSizeList(let f)?:
+            let dim = Int(f.itemsPerValue)
+            guard dim > 0, case .fsl(let kdim, let inner) = kind, kdim == dim, let ib = inner.flatBits, ib % 8 == 0 else {
+                throw LanceError.corrupt("fixed_size_list of \(f.itemsPerValue) does not match the column shape \(kind)")
+            }
+            guard case .flat(let itemFlat)? = f.values.compression, Int(itemFlat.bitsPerValue) == ib else {
+                throw V21Compression.unsupported(f.values, "full-zip fixed_size_list")
+            }
+            let itemBytes = ib / 8
+            if !f.hasValidity_p {
+                guard vb == dim * itemBytes else { throw LanceError.corrupt("full-zip value of \(vb) bytes is not \(dim) items") }
+                return try V21Compression.shape(d, bits: vb * 8, count: count, kind: kind)
+            }
+            let vbytes = (dim + 7) / 8
+            guard vb == vbytes + dim * itemBytes else { throw LanceError.corrupt("full-zip value of \(vb) bytes does not hold \(dim) items with validity") }
+            var validity = [Bool](); validity.reserveCapacity(count * dim)
+            var items = [UInt8](); items.reserveCapacity(count * dim * itemBytes)
+            for r in 0 ..< count {
+                let base = r * vb
+                for j in 0 ..< dim { validity.append(d[base + (j >> 3)] & (1 << (j & 7)) != 0) }
+                items.append(contentsOf: d[base + vbytes ..< base + vb])
+            }
+            return .fsl(dim: dim, validity: validity, items: try V21Compression.shape(items, bits: ib, count: count * dim, kind: inner))
+        default:
+            throw V21Compression.unsupported(enc, "full-zip page")
+        }
+    }
+
+    func variableValues(offsets: [Int], data: [UInt8]) throws -> V21Values {
+        let enc = layout.valueCompression
+        let raw = V21Values.variable(offsets: offsets, data: data)
+        switch enc.compression {
+        case .variable?:
+            return raw
+        case .fsst(let f)?:
+            return try V21Compression.fsst(raw, symbolTable: Array(f.symbolTable))
+        case .general(let g)?:
+            var offs = [0]; var out = [UInt8]()
+            for i in 0 ..< offsets.count - 1 where true {
+                if offsets[i + 1] > offsets[i] {
+                    let v = Buffer(data[offsets[i] ..< offsets[i + 1]])
+                    out.append(contentsOf: try V21General.decompress(v, scheme: g.compression.scheme, limit: 1 << 31))
+                }
+                offs.append(out.count)
+            }
+            let inner = V21Values.variable(offsets: offs, data: out)
+            if case .fsst(let f)? = g.values.compression { return try V21Compression.fsst(inner, symbolTable: Array(f.symbolTable)) }
+            return inner
+        default:
+            throw V21Compression.unsupported(enc, "full-zip page")
+        }
+    }
+}

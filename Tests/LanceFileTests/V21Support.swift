@@ -1,0 +1,87 @@
+import Foundation
+import LanceArrow
+import LanceCore
+import LanceFile
+import LanceIO
+
+/// Files written by pylance for the 2.1/2.2 decoder tests (generated once per test run).
+enum V21Fixtures {
+    static let repoRoot: URL = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent()
+
+    static var python: String {
+        ProcessInfo.processInfo.environment["LANCELET_PYTHON"] ?? repoRoot.appendingPathComponent(".venv/bin/python").path
+    }
+
+    /// Runs the generator script; returns the output directory.
+    static let directory: Result<String, V21FixtureError> = {
+        let dir = FileManager.default.temporaryDirectory
+            .appendingPathComponent("lancelet-v21-\(ProcessInfo.processInfo.processIdentifier)").path
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: python)
+        p.arguments = [repoRoot.appendingPathComponent("scripts/file-fixtures/v21_cases.py").path, dir]
+        let err = Pipe()
+        p.standardError = err
+        p.standardOutput = FileHandle.nullDevice
+        do { try p.run() } catch { return .failure(V21FixtureError(message: "cannot run \(python): \(error)")) }
+        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        guard p.terminationStatus == 0 else {
+            return .failure(V21FixtureError(message: "generator failed: " + String(decoding: errData, as: UTF8.self)))
+        }
+        return .success(dir)
+    }()
+
+    /// Expected rendered rows per top-level field.
+    static func expected(_ name: String) throws -> [String: [String]] {
+        let dir = try directory.get()
+        let text = try String(contentsOfFile: dir + "/" + name + ".txt", encoding: .utf8)
+        var out: [String: [String]] = [:]
+        var current = ""
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) where !line.isEmpty {
+            if line.hasPrefix("#") { current = String(line.dropFirst()); out[current] = [] } else { out[current]!.append(String(line)) }
+        }
+        return out
+    }
+
+    static func open(_ name: String) async throws -> LanceFileReader {
+        let dir = try directory.get()
+        return try await LanceFileReader.open(LocalStore(root: dir).open(name + ".lance"))
+    }
+}
+
+struct V21FixtureError: Error, CustomStringConvertible {
+    var message: String
+    var description: String { message }
+}
+
+/// Renders one value the way the generator does (see scripts/file-fixtures/v21_cases.py).
+func v21Render(_ a: ArrayData, _ i: Int) -> String {
+    if a.isNull(i) { return "null" }
+    func hex<C: Collection>(_ b: C) -> String where C.Element == UInt8 {
+        b.map { String(format: "%02x", $0) }.joined()
+    }
+    func leHex<T: FixedWidthInteger>(_ v: T) -> String { hex(withUnsafeBytes(of: v.littleEndian) { Array($0) }) }
+    switch a.type {
+    case .bool: return a.boolValue(i) ? "true" : "false"
+    case .int8: return String(a.value(i, as: Int8.self))
+    case .int16: return String(a.value(i, as: Int16.self))
+    case .int32, .date32: return String(a.value(i, as: Int32.self))
+    case .int64: return String(a.value(i, as: Int64.self))
+    case .uint8: return String(a.value(i, as: UInt8.self))
+    case .uint16: return String(a.value(i, as: UInt16.self))
+    case .uint32: return String(a.value(i, as: UInt32.self))
+    case .uint64: return String(a.value(i, as: UInt64.self))
+    case .float32: return "\"f:" + leHex(a.value(i, as: UInt32.self)) + "\""
+    case .float64: return "\"d:" + leHex(a.value(i, as: UInt64.self)) + "\""
+    case .utf8, .largeUtf8: return "\"s:" + hex(a.bytes(i)) + "\""
+    case .binary, .largeBinary: return "\"b:" + hex(a.bytes(i)) + "\""
+    case .list, .largeList, .fixedSizeList:
+        let c = a.listValues(i)
+        return "[" + (0 ..< c.count).map { v21Render(c, $0) }.joined(separator: ",") + "]"
+    case .struct:
+        return "[" + a.children.map { v21Render($0, i) }.joined(separator: ",") + "]"
+    default:
+        return "?\(a.type)"
+    }
+}

@@ -1,0 +1,131 @@
+"""Writes Lance 2.1/2.2 test files with pylance and dumps the expected rows.
+
+usage: v21_cases.py OUT_DIR
+
+For every case and version writes OUT_DIR/<case>_<version>.lance and OUT_DIR/<case>_<version>.txt
+(per top-level field a line `#name`, then one line per row with the rendered value), and prints the list of
+written cases. Values are rendered so that Swift can reproduce them exactly: ints as numbers, floats
+as "d:<hex bits>"/"f:<hex bits>", strings "s:<hex utf8>", bytes "b:<hex>", lists and structs as arrays.
+"""
+import json, os, struct, sys
+import numpy as np
+import pyarrow as pa
+from lance.file import LanceFileWriter
+
+OUT = sys.argv[1]
+N = 3000
+
+
+def render(v, t):
+    if v is None:
+        return None
+    if pa.types.is_boolean(t):
+        return bool(v)
+    if pa.types.is_integer(t):
+        return int(v)
+    if pa.types.is_float32(t):
+        return "f:" + struct.pack("<f", v).hex()
+    if pa.types.is_float64(t):
+        return "d:" + struct.pack("<d", v).hex()
+    if pa.types.is_string(t) or pa.types.is_large_string(t):
+        return "s:" + v.encode().hex()
+    if pa.types.is_binary(t) or pa.types.is_large_binary(t):
+        return "b:" + bytes(v).hex()
+    if pa.types.is_date32(t):
+        return (v - __import__("datetime").date(1970, 1, 1)).days
+    if pa.types.is_list(t) or pa.types.is_large_list(t) or pa.types.is_fixed_size_list(t):
+        return [render(x, t.value_type) for x in v]
+    if pa.types.is_struct(t):
+        return [render(v[t.field(i).name], t.field(i).type) for i in range(t.num_fields)]
+    raise TypeError(t)
+
+
+def write(name, table, version, **kw):
+    path = os.path.join(OUT, f"{name}_{version}.lance")
+    with LanceFileWriter(path, table.schema, version=version, **kw) as w:
+        w.write_batch(table)
+    with open(os.path.join(OUT, f"{name}_{version}.txt"), "w") as f:
+        for i, field in enumerate(table.schema):
+            f.write("#" + field.name + "\n")
+            for v in table.column(i).to_pylist():
+                f.write(json.dumps(render(v, field.type), separators=(",", ":")) + "\n")
+    print(f"{name}_{version}")
+
+
+def meta(**kv):
+    return {f"lance-encoding:{k}": v for k, v in kv.items()}
+
+
+NONE = meta(compression="none", bss="off")
+
+
+def cases(version):
+    rng = np.random.default_rng(42)
+    n = 400
+    uni = ["", "a", "é", "日本語", "🦀 crab", "x" * 40]
+    # Uncompressible data: random 64-bit values, random bytes, no nulls.
+    plain = pa.table({
+        "i64": pa.array(rng.integers(-2**63, 2**63 - 1, n, dtype=np.int64)),
+        "u64": pa.array(rng.integers(0, 2**63, n, dtype=np.uint64) * 2 + 1),
+        "f64": pa.array(rng.standard_normal(n) * 1e300),
+        "bin": pa.array([bytes(rng.integers(0, 256, int(rng.integers(1, 40)), dtype=np.uint8)) for _ in range(n)], pa.binary()),
+        "lbin": pa.array([bytes(rng.integers(0, 256, int(rng.integers(300, 600)), dtype=np.uint8)) for _ in range(n)], pa.large_binary()),
+        "vec": pa.FixedSizeListArray.from_arrays(pa.array(rng.random(n * 768, dtype=np.float32)), 768),
+    })
+    schema = pa.schema([pa.field(f.name, f.type, nullable=False, metadata=NONE) for f in plain.schema])
+    write("plain", plain.cast(schema), version)
+
+    # Values that need the codecs (bit-packing, FSST, LZ4, RLE, dictionaries) and rep/def levels.
+    def maybe(i, k, v):
+        return None if i % k == 0 else v
+    n = N
+    prim = pa.table({
+        "i8": pa.array([maybe(i, 7, int(x)) for i, x in enumerate(rng.integers(-128, 128, n))], pa.int8()),
+        "i16": pa.array(rng.integers(-1000, 1000, n), pa.int16()),
+        "i32n": pa.array([maybe(i, 5, int(x)) for i, x in enumerate(rng.integers(-2**31, 2**31 - 1, n))], pa.int32()),
+        "u32": pa.array(rng.integers(0, 100, n), pa.uint32()),
+        "i64seq": pa.array(np.arange(n, dtype=np.int64) * 3 - 7),
+        "f32": pa.array(rng.random(n, dtype=np.float32)),
+        "f64": pa.array(rng.random(n)),
+        "b": pa.array([maybe(i, 3, bool(x)) for i, x in enumerate(rng.integers(0, 2, n))]),
+        "d": pa.array([int(x) for x in rng.integers(0, 20000, n)], pa.int32()).cast(pa.date32()),
+        "s": pa.array([maybe(i, 4, uni[i % len(uni)] + str(int(x))) for i, x in enumerate(rng.integers(0, 10**9, n))]),
+        "ls": pa.array([maybe(i, 9, uni[i % len(uni)]) for i in range(n)], pa.large_string()),
+        "cat": pa.array([["red", "green", "blue"][i % 3] for i in range(n)]),
+        "const": pa.array([42] * n, pa.int64()),
+        "constn": pa.array([maybe(i, 3, 42) for i in range(n)], pa.int32()),
+        "consts": pa.array(["same"] * n),
+        "conststrn": pa.array([maybe(i, 3, "same") for i in range(n)]),
+        "nulls": pa.array([None] * n, pa.float64()),
+        "runs": pa.array(np.repeat(np.arange(n // 100, dtype=np.int32), 100)),
+    })
+    write("prim", prim, version)
+
+    item = pa.struct([("x", pa.int32()), ("y", pa.string())])
+    nested = pa.table({
+        "l": pa.array([None if i % 11 == 0 else ([] if i % 7 == 0 else [maybe(j, 4, int(rng.integers(0, 1 << 40))) for j in range(i % 5)]) for i in range(n)], pa.list_(pa.int64())),
+        "ll": pa.array([None if i % 13 == 0 else [[i, i + 1], [], None, [maybe(i, 2, i)]][: i % 5] for i in range(n)], pa.large_list(pa.list_(pa.int16()))),
+        "st": pa.array([None if i % 9 == 0 else {"a": maybe(i, 4, i * 1000003), "b": "x" * (i % 4), "c": {"d": maybe(i, 5, float(i))}} for i in range(n)],
+                       pa.struct([("a", pa.int64()), ("b", pa.string()), ("c", pa.struct([("d", pa.float64())]))])),
+        "lst": pa.array([None if i % 5 == 0 else [maybe(j, 3, {"x": i + j, "y": maybe(j, 2, "s" + str(j))}) for j in range(i % 4)] for i in range(n)], pa.list_(item)),
+        "sl": pa.array([maybe(i, 6, {"tags": None if i % 4 == 0 else ["t" + str(j) for j in range(i % 3)]}) for i in range(n)], pa.struct([("tags", pa.list_(pa.string()))])),
+        "fsl": pa.array([maybe(i, 4, [maybe(j + i, 3, float(i + j)) for j in range(4)]) for i in range(n)], pa.list_(pa.float64(), 4)),
+        "vecn": pa.array([maybe(i, 10, list(rng.random(768).astype(np.float32))) for i in range(50)] + [None] * (n - 50), pa.list_(pa.float32(), 768)),
+        "big": pa.array([maybe(i, 4, bytes(40000 + i)) for i in range(12)] + [b""] * (n - 12), pa.large_binary()),
+        "bigs": pa.array([maybe(i, 10, bytes(rng.integers(0, 256, 300 + i % 50, dtype=np.uint8))) for i in range(n)], pa.large_binary()),
+        "lb": pa.array([maybe(i, 7, [bool(j % 2) for j in range(i % 6)]) for i in range(n)], pa.list_(pa.bool_())),
+    })
+    write("nested", nested, version)
+
+    # Many small pages.
+    pages = pa.table({
+        "i": pa.array(np.arange(20000, dtype=np.int64) * 7919 % 1000003),
+        "s": pa.array([maybe(i, 17, "row" + str(i)) for i in range(20000)]),
+        "l": pa.array([[i] * (i % 3) for i in range(20000)], pa.list_(pa.int32())),
+    })
+    write("pages", pages, version, max_page_bytes=8192)
+
+
+os.makedirs(OUT, exist_ok=True)
+for v in ["2.1", "2.2"]:
+    cases(v)
