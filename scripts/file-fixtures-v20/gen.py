@@ -61,7 +61,7 @@ def render_column(col):
 
 def write(out, name, table, batch=None, **kw):
     w = LanceFileWriter(os.path.join(out, name + ".lance"), schema=table.schema, version="2.0", **kw)
-    for b in table.to_batches(max_chunksize=batch or table.num_rows):
+    for b in table.to_batches(max_chunksize=batch or max(table.num_rows, 1)):
         # Serialize and read back so that every batch owns unsliced buffers (pylance 14 panics on
         # some sliced nested arrays).
         sink = pa.BufferOutputStream()
@@ -157,6 +157,7 @@ def main(out):
     exp["nested1"] = write(out, "nested1", nested(300))
     exp["nestedN"] = write(out, "nestedN", nested(1200), batch=100, data_cache_bytes=16 * 1024)
     exp["options"] = write(out, "options", options(2000), batch=300, data_cache_bytes=24 * 1024)
+    exp["empty"] = write(out, "empty", nested(0))
     with open(os.path.join(out, "expected.json"), "w") as f:
         json.dump(exp, f)
 

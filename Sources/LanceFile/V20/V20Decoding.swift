@@ -48,11 +48,12 @@ enum V20Ranges {
         }
     }
 
-    /// The parts of `ranges` inside `window`, shifted so that the window starts at 0.
-    static func clip(_ ranges: [Range<Int>], to window: Range<Int>) -> [Range<Int>] {
+    /// The parts of `ranges` inside `window`, shifted so that the window starts at 0. `cursor`
+    /// (an index into `ranges`) skips ranges that end before the window; windows must come in order.
+    static func clip(_ ranges: [Range<Int>], to window: Range<Int>, cursor: inout Int) -> [Range<Int>] {
+        while cursor < ranges.count && ranges[cursor].upperBound <= window.lowerBound { cursor += 1 }
         var out: [Range<Int>] = []
-        for r in ranges {
-            if r.upperBound <= window.lowerBound { continue }
+        for r in ranges[cursor...] {
             if r.lowerBound >= window.upperBound { break }
             let lo = max(r.lowerBound, window.lowerBound), hi = min(r.upperBound, window.upperBound)
             if lo < hi { out.append(lo - window.lowerBound ..< hi - window.lowerBound) }
@@ -182,9 +183,10 @@ struct V20FieldReader: Sendable {
     private func readPrimitive(_ type: DataType, column col: Int, ranges: [Range<Int>]) async throws -> ArrayData {
         let needed = ranges.last?.upperBound ?? 0
         var parts: [ArrayData] = []
+        var cursor = 0
         for p in try pages(col, covering: needed) {
             if p.start >= needed { break }
-            let local = V20Ranges.clip(ranges, to: p.start ..< p.start + p.count)
+            let local = V20Ranges.clip(ranges, to: p.start ..< p.start + p.count, cursor: &cursor)
             if local.isEmpty { continue }
             let part = try await decodePage(col, p.index, rows: p.count) { enc, ctx in
                 try await ctx.decode(enc, type, local, depth: 0)
@@ -210,6 +212,7 @@ struct V20FieldReader: Sendable {
         var validity: [Bool] = []
         var itemRanges: [Range<Int>] = []
         var itemBase = 0
+        var cursor = 0
         for p in try pages(col, covering: needed) {
             let enc = try pageEncoding(col, p.index)
             guard case .list(let list)? = enc.arrayEncoding else {
@@ -222,7 +225,7 @@ struct V20FieldReader: Sendable {
             let numItems = Int(list.numItems)
             defer { itemBase += numItems }
             if p.start >= needed { continue }
-            let local = V20Ranges.clip(ranges, to: p.start ..< p.start + p.count)
+            let local = V20Ranges.clip(ranges, to: p.start ..< p.start + p.count, cursor: &cursor)
             if local.isEmpty { continue }
             let ext = local.map { $0.lowerBound > 0 ? $0.lowerBound - 1 ..< $0.upperBound : $0 }
             let offsets = try await decodePage(col, p.index, rows: p.count) { _, ctx in
