@@ -89,3 +89,26 @@ import Testing
         }
     }
 }
+
+@Suite struct ZstdKernelTests {
+    /// The wild-copying match copy must agree with the byte-at-a-time definition.
+    @Test func fastMatchCopyMatchesReference() {
+        var rng = ZstdTestRNG(seed: 7)
+        for _ in 0..<3000 {
+            let history = Int.random(in: 1...80, using: &rng)
+            let offset = Int.random(in: 1...history, using: &rng)
+            let length = Int.random(in: 0...200, using: &rng)
+            let prefix = (0..<history).map { _ in UInt8.random(in: 0...255, using: &rng) }
+            var expected = prefix
+            ZstdDecoder.copyMatchReference(&expected, offset: offset, length: length)
+            let buf = UnsafeMutablePointer<UInt8>.allocate(capacity: history + length + zstdSlack)
+            defer { buf.deallocate() }
+            buf.initialize(repeating: 0xEE, count: history + length + zstdSlack)
+            buf.update(from: prefix, count: history)
+            if length > 0 { ZstdDecoder.copyMatch(buf + history, offset: offset, length: length) }
+            let got = Array(UnsafeBufferPointer(start: buf, count: history + length))
+            #expect(got == expected, "offset \(offset) length \(length)")
+            if got != expected { return }
+        }
+    }
+}

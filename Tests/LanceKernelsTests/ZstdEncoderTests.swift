@@ -45,7 +45,8 @@ import Testing
 
     @Test func roundTripsAtSeveralLevels() throws {
         for (k, input) in Self.samples().enumerated() {
-            for level in [-5, 1, 3, 19] where level == 3 || k % 3 == 0 {
+            // Deep searches are slow in debug builds: only on the smaller samples.
+            for level in [-5, 1, 3, 19] where level == 3 || (k % 3 == 0 && (level < 19 || input.count <= 40_000)) {
                 let c = Zstd.compress(input, level: level, checksum: k % 2 == 0)
                 let d = try Zstd.decompress(c)
                 #expect(d == input, "sample \(k) (\(input.count) bytes) at level \(level)")
@@ -73,7 +74,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: dir) }
         var count = 0
         for (k, input) in Self.samples().enumerated() {
-            let level = [-5, 1, 3, 9, 19][k % 5]
+            let level = input.count > 40_000 ? [-5, 1, 3, 9][k % 4] : [-5, 1, 3, 9, 19][k % 5]
             try Data(input).write(to: dir.appendingPathComponent("\(k).bin"))
             try Data(Zstd.compress(input, level: level, checksum: k % 2 == 1)).write(to: dir.appendingPathComponent("\(k).zst"))
             count += 1

@@ -96,8 +96,8 @@ final class ZstdDecoderState {
     let llTable = UnsafeMutablePointer<ZstdSeqEntry>.allocate(capacity: 512)
     let mlTable = UnsafeMutablePointer<ZstdSeqEntry>.allocate(capacity: 512)
     let ofTable = UnsafeMutablePointer<ZstdSeqEntry>.allocate(capacity: 512)
-    var logs = [0, 0, 0]
-    var ready = [false, false, false]
+    var llLog = 0, ofLog = 0, mlLog = 0
+    var llReady = false, ofReady = false, mlReady = false
     /// Huffman decoding table: symbol in the low byte, code length in the high byte.
     let huf = UnsafeMutablePointer<UInt16>.allocate(capacity: 4096)
     var hufLog = 0
@@ -117,7 +117,7 @@ final class ZstdDecoderState {
     }
 
     func resetFrame() {
-        ready = [false, false, false]
+        llReady = false; ofReady = false; mlReady = false
         hufReady = false
         rep1 = 1; rep2 = 4; rep3 = 8
     }
@@ -127,6 +127,22 @@ final class ZstdDecoderState {
         lit.deallocate()
         litCapacity = max(n, min(zstdBlockMax, n * 2))
         lit = UnsafeMutablePointer<UInt8>.allocate(capacity: litCapacity + zstdSlack)
+    }
+
+    func setLoaded(_ kind: ZstdSeqKind, log: Int) {
+        switch kind {
+        case .literalLength: llLog = log; llReady = true
+        case .offset: ofLog = log; ofReady = true
+        case .matchLength: mlLog = log; mlReady = true
+        }
+    }
+
+    func isReady(_ kind: ZstdSeqKind) -> Bool {
+        switch kind {
+        case .literalLength: llReady
+        case .offset: ofReady
+        case .matchLength: mlReady
+        }
     }
 
     func table(_ kind: ZstdSeqKind) -> UnsafeMutablePointer<ZstdSeqEntry> {
@@ -325,22 +341,19 @@ enum ZstdDecoder {
     static func loadSeqTable(_ kind: ZstdSeqKind, mode: Int, _ src: UnsafePointer<UInt8>, _ avail: Int,
                              _ st: ZstdDecoderState) throws(CodecError) -> Int
     {
-        let k = kind.rawValue
         let dst = st.table(kind)
         switch mode {
         case 0:
             let t = kind.predefined
             for i in 0..<t.count { dst[i] = t[i] }
-            st.logs[k] = kind.defaultLog
-            st.ready[k] = true
+            st.setLoaded(kind, log: kind.defaultLog)
             return 0
         case 1:
             guard avail >= 1 else { throw CodecError(.truncated, "zstd: RLE sequence code missing") }
             let s = Int(src[0])
             guard s <= kind.maxSymbol else { throw CodecError(.corrupt, "zstd: RLE sequence code out of range") }
             dst[0] = kind.entry(symbol: s, nbBits: 0, nextState: 0)
-            st.logs[k] = 0
-            st.ready[k] = true
+            st.setLoaded(kind, log: 0)
             return 1
         case 2:
             let (counts, log, used) = try ZstdFSE.readCounts(src, avail, maxSymbol: kind.maxSymbol, maxLog: kind.maxLog)
@@ -348,11 +361,10 @@ enum ZstdDecoder {
             for i in 0..<fse.count {
                 dst[i] = kind.entry(symbol: Int(fse[i].symbol), nbBits: Int(fse[i].nbBits), nextState: Int(fse[i].baseline))
             }
-            st.logs[k] = log
-            st.ready[k] = true
+            st.setLoaded(kind, log: log)
             return used
         default:
-            guard st.ready[k] else { throw CodecError(.corrupt, "zstd: repeat mode without a previous table") }
+            guard st.isReady(kind) else { throw CodecError(.corrupt, "zstd: repeat mode without a previous table") }
             return 0
         }
     }
@@ -595,14 +607,40 @@ enum ZstdDecoder {
 
     // MARK: - Sequences
 
+    /// Copies `length` bytes from `offset` bytes back (the regions may overlap: the result repeats the
+    /// last `offset` bytes). May write up to 15 bytes past `op + length`, which the caller provides.
+    /// Requires `1 <= offset` and `offset` bytes before `op` to be readable.
+    @inline(__always) static func copyMatch(_ op: UnsafeMutablePointer<UInt8>, offset: Int, length mlen: Int) {
+        let e = op + mlen
+        if offset >= 16 {
+            var d = op
+            repeat { zstdCopy16(d, d - offset); d += 16 } while d < e
+        } else {
+            let n = mlen < 16 ? mlen : 16
+            var k = 0
+            while k < n { op[k] = op[k &- offset]; k &+= 1 }
+            if mlen > 16 {
+                // Any multiple of the period that is at least 16 is a valid, non-overlapping distance.
+                let dist = offset * ((16 + offset - 1) / offset)
+                var d = op + 16
+                repeat { zstdCopy16(d, d - dist); d += 16 } while d < e
+            }
+        }
+    }
+
+    /// Plain reference for `copyMatch`: one byte at a time, exactly as the format defines a match.
+    static func copyMatchReference(_ out: inout [UInt8], offset: Int, length: Int) {
+        for _ in 0..<length { out.append(out[out.count - offset]) }
+    }
+
     static func executeSequences(_ src: UnsafePointer<UInt8>, _ size: Int, nbSeq: Int, litCount: Int,
                                  _ out: inout ZstdOutput, frameStart: Int, _ st: ZstdDecoderState) throws(CodecError)
     {
         var br = try ZstdBitReader(src, count: size)
         let llT = UnsafePointer(st.llTable), ofT = UnsafePointer(st.ofTable), mlT = UnsafePointer(st.mlTable)
-        var llS = Int(br.read(st.logs[0]))
-        var ofS = Int(br.read(st.logs[1]))
-        var mlS = Int(br.read(st.logs[2]))
+        var llS = Int(br.read(st.llLog))
+        var ofS = Int(br.read(st.ofLog))
+        var mlS = Int(br.read(st.mlLog))
         br.reload()
         var r1 = st.rep1, r2 = st.rep2, r3 = st.rep3
         var litPtr = UnsafePointer(st.lit)
@@ -665,22 +703,8 @@ enum ZstdDecoder {
                 op = e
                 litPtr += llen
             }
-            // Match.
-            let e = op + mlen
-            if offset >= 16 {
-                var d = op
-                repeat { zstdCopy16(d, d - offset); d += 16 } while d < e
-            } else {
-                let n = mlen < 16 ? mlen : 16
-                var k = 0
-                while k < n { op[k] = op[k &- offset]; k &+= 1 }
-                if mlen > 16 {
-                    let dist = offset * ((16 + offset - 1) / offset)
-                    var d = op + 16
-                    repeat { zstdCopy16(d, d - dist); d += 16 } while d < e
-                }
-            }
-            op = e
+            copyMatch(op, offset: offset, length: mlen)
+            op += mlen
         }
         guard br.isExactlyConsumed() else { throw CodecError(.corrupt, "zstd: sequence bitstream not fully consumed") }
         out.count = op - out.base
