@@ -97,7 +97,7 @@ struct BatchPrinter {
         var start = 0
         while start < batch.count {
             let n = Swift.min(step, batch.count - start)
-            try batch.slice(start, n).writeJSONLines(to: &out.buffer)
+            try FastJSON.writeLines(batch.slice(start, n), into: &out.buffer)
             try out.flushIfNeeded()
             start += n
         }
