@@ -126,4 +126,52 @@ import Testing
         let t = try await ds.take(offsets: [0, 600, 6909, 6905], columns: [], withRowId: true)
         #expect((0 ..< t.count).map { Int(t.columns[0].value($0, as: UInt64.self)) } == expected["take_rowid"] as! [Int])
     }
+
+    /// 2.2 files with both deletion kinds: take in arbitrary order with duplicates equals `ds.take`,
+    /// and a paged scan equals `to_table(offset:limit:)`.
+    @Test func takeWithArrowAndBitmapDeletionsMatchesPylance() async throws {
+        let dir = try Python.tempDir("take22")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let script = """
+        import json, sys, lance, pyarrow as pa
+        uri = sys.argv[1]
+        n = 14000
+        t = pa.table({"id": pa.array(range(n), pa.int64()),
+                      "s": pa.array([None if i % 7 == 0 else "v%d" % i for i in range(n)]),
+                      "l": pa.array([[i, i + 1] if i % 5 else None for i in range(n)], pa.list_(pa.int32()))})
+        ds = lance.write_dataset(t, uri, max_rows_per_file=6000)
+        ds.delete("id in (0, 3, 5999, 100)")                    # fragment 0: .arrow
+        ds.delete("id >= 6000 and id < 11200")                  # fragment 1: .bin
+        ds.delete("id = 13999 or id = 12000")                   # fragment 2: .arrow
+        offsets = [5995, 0, 1, 5996, 6700, 6700, 8790, 5997, 2, 8791, 10, 6000]
+        tb = ds.take(offsets, columns=["id", "s", "l", "_rowaddr"])
+        scan = ds.to_table(columns=["id", "s"], with_row_address=True, offset=5990, limit=820)
+        print(json.dumps({"offsets": offsets, "take": tb.to_pylist(), "count": ds.count_rows(),
+                          "kinds": [f.metadata.deletion_file.file_type for f in ds.get_fragments()],
+                          "scan": scan.to_pylist()}))
+        """
+        let expected = try Python.json(script, args: [dir]) as! [String: Any]
+        let ds = try await Dataset.open(dir)
+        #expect(ds.fragments.map { $0.deletionFile?.kind.rawValue } == ["arrow", "bitmap", "arrow"])
+        #expect(try await ds.countRows() == expected["count"] as! Int)
+        func rows(_ b: RecordBatch) throws -> [JSONValue] {
+            try (0 ..< b.count).map { try b.jsonRow($0) }
+        }
+        func pyRows(_ key: String) throws -> [JSONValue] {
+            let data = try JSONSerialization.data(withJSONObject: expected[key]!)
+            return try JSONValue.parse([UInt8](data)).arrayValue!
+        }
+        let b = try await ds.take(offsets: expected["offsets"] as! [Int], columns: ["id", "s", "l"], withRowAddress: true)
+        let want = try pyRows("take")
+        let got = try rows(b)
+        #expect(got.count == want.count)
+        for (g, w) in zip(got, want) { #expect(g.firstDifference(from: w, ignoringKeyOrder: true) == nil, "\(g.serialized()) vs \(w.serialized())") }
+        var scanned: [JSONValue] = []
+        for try await batch in ds.scan(columns: ["id", "s"], limit: 820, offset: 5990, withRowAddress: true, batchSize: 512) {
+            scanned += try rows(batch)
+        }
+        let wantScan = try pyRows("scan")
+        #expect(scanned.count == wantScan.count)
+        for (g, w) in zip(scanned, wantScan) { #expect(g.firstDifference(from: w, ignoringKeyOrder: true) == nil, "\(g.serialized()) vs \(w.serialized())") }
+    }
 }
