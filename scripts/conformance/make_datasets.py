@@ -12,10 +12,8 @@ For every case DIR/<case>/ holds
 Values are rendered per the CLI contract (CLI-JSON.md). See README.md for the list of cases.
 """
 import argparse
-import base64
 import datetime as _dt
 import json
-import math
 import os
 import shutil
 import sys
@@ -28,111 +26,13 @@ import numpy as np  # noqa: E402
 import pyarrow as pa  # noqa: E402
 import lance  # noqa: E402
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
 assert lance.__version__ == "14.0.2", f"pylance 14.0.2 required, found {lance.__version__}"
 
 INFO_KEYS = ["count", "version", "data_storage_version", "versions", "tags", "indices", "fragments", "schema"]
 
-# ----------------------------------------------------------------------------------------------
-# Rendering per CLI-JSON.md
-
-
-def render_float(x):
-    if x is None:
-        return None
-    x = float(x)
-    if math.isnan(x):
-        return "NaN"
-    if math.isinf(x):
-        return "Infinity" if x > 0 else "-Infinity"
-    return x  # json.dumps uses repr(float): shortest round-trip, "1.0" for integral values
-
-
-def _plain_type(t):
-    """The type to cast to before to_pylist so that values come out as the contract's scalars."""
-    if pa.types.is_dictionary(t):
-        return _plain_type(t.value_type)
-    if pa.types.is_timestamp(t):
-        return pa.int64()
-    if pa.types.is_date32(t):
-        return pa.int32()
-    if pa.types.is_date64(t):
-        return pa.int64()
-    if pa.types.is_float16(t):
-        return pa.float32()
-    if pa.types.is_fixed_size_list(t):
-        f = t.value_field
-        return pa.list_(f.with_type(_plain_type(f.type)), t.list_size)
-    if pa.types.is_large_list(t):
-        f = t.value_field
-        return pa.large_list(f.with_type(_plain_type(f.type)))
-    if pa.types.is_list(t):
-        f = t.value_field
-        return pa.list_(f.with_type(_plain_type(f.type)))
-    if pa.types.is_struct(t):
-        return pa.struct([t.field(i).with_type(_plain_type(t.field(i).type)) for i in range(t.num_fields)])
-    return t
-
-
-def _post(v, t):
-    """Turns a to_pylist value of (original) type t into its JSON form."""
-    if v is None:
-        return None
-    if pa.types.is_dictionary(t):
-        return _post(v, t.value_type)
-    if pa.types.is_floating(t):
-        return render_float(v)
-    if (pa.types.is_binary(t) or pa.types.is_large_binary(t) or pa.types.is_fixed_size_binary(t)
-            or (hasattr(pa.types, "is_binary_view") and pa.types.is_binary_view(t))):
-        return base64.b64encode(v).decode("ascii")
-    if pa.types.is_decimal(t):
-        return str(v)
-    if pa.types.is_list(t) or pa.types.is_large_list(t) or pa.types.is_fixed_size_list(t):
-        it = t.value_type
-        return [_post(x, it) for x in v]
-    if pa.types.is_struct(t):
-        return {t.field(i).name: _post(v[t.field(i).name], t.field(i).type) for i in range(t.num_fields)}
-    if pa.types.is_boolean(t) or pa.types.is_integer(t) or pa.types.is_string(t) or pa.types.is_large_string(t):
-        return v
-    if pa.types.is_timestamp(t) or pa.types.is_date(t):
-        return int(v)
-    raise TypeError(f"no rendering for {t}")
-
-
-def render_column(arr):
-    """JSON values of one (chunked) column."""
-    if isinstance(arr, pa.ChunkedArray):
-        out = []
-        for c in arr.chunks:
-            out.extend(render_column(c))
-        return out
-    t = arr.type
-    plain = arr.cast(_plain_type(t)) if _plain_type(t) != t else arr
-    return [_post(v, t) for v in plain.to_pylist()]
-
-
-def render_table(tbl, meta=()):
-    """Rows of a pyarrow Table as ordered dicts: schema columns, then the meta columns given."""
-    names = [n for n in tbl.column_names if n not in ("_rowaddr", "_rowid")]
-    cols = [render_column(tbl.column(n)) for n in names]
-    metas = [[int(x) for x in tbl.column(m).to_pylist()] for m in meta]
-    rows = []
-    for i in range(tbl.num_rows):
-        r = {n: c[i] for n, c in zip(names, cols)}
-        for m, c in zip(meta, metas):
-            r[m] = c[i]
-        rows.append(r)
-    return rows
-
-
-def dumps(obj):
-    return json.dumps(obj, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
-
-
-def write_jsonl(path, rows):
-    with open(path, "w", encoding="utf-8") as f:
-        for r in rows:
-            f.write(dumps(r))
-            f.write("\n")
+from jsonrender import render_float, render_column, render_table, dumps, write_jsonl  # noqa: E402,F401
 
 
 # ----------------------------------------------------------------------------------------------
@@ -647,6 +547,53 @@ def case_empty(d):
     return dict(uri=uri, notes="a dataset with a schema and no rows")
 
 
+def extra_types_table(n=400, seed=77):
+    """decimal128, date64, the null type, nested lists, list<large_binary>, struct with a fixed-size list."""
+    import decimal
+    rng = np.random.default_rng(seed)
+    D = decimal.Decimal
+    dec = [None if i % 9 == 4 else D(int(rng.integers(-10**9, 10**9))).scaleb(-2) for i in range(n)]
+    dec[0], dec[1], dec[2] = D("0.00"), D("-0.05"), D("99999999.99")
+    dec38 = [None if i % 11 == 5 else D(int(rng.integers(-10**18, 10**18)) * 10**9 + int(rng.integers(0, 10**9))).scaleb(-10)
+             for i in range(n)]
+    dec38[0], dec38[1] = D("0.0000000001"), D("-9999999999999999999999999999.9999999999")
+    nested = [None if i % 13 == 6 else [[int(x) for x in rng.integers(-5, 5, int(rng.integers(0, 3)))] if rng.random() > 0.1 else None
+                                        for _ in range(int(rng.integers(0, 4)))] for i in range(n)]
+    cols = {
+        "id": pa.array(np.arange(n, dtype=np.int32)),
+        "dec": pa.array(dec, pa.decimal128(10, 2)),
+        "dec38": pa.array(dec38, pa.decimal128(38, 10)),
+        "d64": pa.array([None if i % 7 == 2 else int(x) * 86400000 for i, x in enumerate(rng.integers(-30000, 30000, n))], pa.date64()),
+        "nothing": pa.nulls(n),
+        "ll": pa.array(nested, pa.list_(pa.list_(pa.int32()))),
+        "lbins": pa.array([None if i % 10 == 3 else [bytes(rng.integers(0, 256, int(rng.integers(0, 6)), dtype=np.uint8))
+                                                     for _ in range(int(rng.integers(0, 3)))] for i in range(n)],
+                          pa.list_(pa.large_binary())),
+        "st_fsl": pa.array([{"v": [float(x) for x in rng.standard_normal(2).astype(np.float32)], "tag": f"t{i % 4}"}
+                            for i in range(n)],
+                           pa.struct([("v", pa.list_(pa.float32(), 2)), ("tag", pa.string())])),
+    }
+    return pa.table(cols)
+
+
+def case_extra_types(dsv):
+    def make(d):
+        uri = os.path.join(d, "data.lance")
+        t = extra_types_table()
+        dropped = []
+        try:
+            lance.write_dataset(t, uri, data_storage_version=dsv, max_rows_per_file=250)
+        except Exception as e:  # keep what this file version can store
+            dropped.append(f"{e}"[:120])
+            shutil.rmtree(uri, ignore_errors=True)
+            t = t.drop_columns(["nothing"])
+            lance.write_dataset(t, uri, data_storage_version=dsv, max_rows_per_file=250)
+        return dict(uri=uri, notes=f"decimal128(10,2), decimal128(38,10), date64, null type, list<list<int32>>, "
+                                   f"list<large_binary>, struct<fixed_size_list<float,2>, string>; file version {dsv}"
+                                   + (f"; dropped the null column: {dropped}" if dropped else ""))
+    return make
+
+
 def case_single_nonnull(d):
     uri = os.path.join(d, "data.lance")
     n = 5000
@@ -681,6 +628,8 @@ for _v in ("2.1", "2.2"):
     CASES[f"dictionary_v{_s}"] = case_dictionary(_v)
     CASES[f"fsst_v{_s}"] = case_fsst(_v)
 CASES["dictionary_v2_0"] = case_dictionary("2.0")
+for _v in ("2.0", "2.1", "2.2"):
+    CASES[f"extra_types_v{_v.replace('.', '_')}"] = case_extra_types(_v)
 CASES["deletions"] = case_deletions
 CASES["deletions_whole_fragment"] = case_deletions_whole_fragment
 CASES["v1_manifest"] = case_v1_manifest
