@@ -238,18 +238,23 @@ public final class LanceFileReader: Sendable {
     public func defaultColumnMap() throws -> [Int32: Int] {
         var map: [Int32: Int] = [:]
         var next = 0
-        // 2.0: a packed struct is one column; its members have none.
-        var packedMembers = Set<Int32>()
+        // 2.0: a packed struct is one column; its members have none. 2.1+: see below.
+        var insidePacked = Set<Int32>()
         for f in try schema().allFields {
-            if packedMembers.contains(f.id) { continue }
+            if insidePacked.contains(f.id) { continue }
             if version == .v2_0, case .struct = f.type,
                ["packed", "lance-encoding:packed"].contains(where: { f.metadata[$0]?.lowercased() == "true" }) {
-                packedMembers.formUnion(f.preorder.dropFirst().map(\.id))
+                insidePacked.formUnion(f.preorder.dropFirst().map(\.id))
             }
-            let isLeaf: Bool
+            var isLeaf: Bool
             switch f.type {
             case .struct, .list, .largeList: isLeaf = false
             default: isLeaf = true
+            }
+            // 2.1+: a packed struct (metadata `lance-encoding:packed` = true) is a single column.
+            if version != .v2_0 && V21ValueKind.isPacked(f) {
+                isLeaf = true
+                for d in f.preorder.dropFirst() { insidePacked.insert(d.id) }
             }
             if version == .v2_0 || isLeaf {
                 map[f.id] = next

@@ -59,7 +59,9 @@ struct V21FixtureError: Error, CustomStringConvertible {
 func v21Render(_ a: ArrayData, _ i: Int) -> String {
     if a.isNull(i) { return "null" }
     func hex<C: Collection>(_ b: C) -> String where C.Element == UInt8 {
-        b.map { String(format: "%02x", $0) }.joined()
+        var out = [UInt8](); out.reserveCapacity(b.count * 2)
+        for x in b { out.append(v21HexDigits[Int(x >> 4)]); out.append(v21HexDigits[Int(x & 15)]) }
+        return String(decoding: out, as: UTF8.self)
     }
     func leHex<T: FixedWidthInteger>(_ v: T) -> String { hex(withUnsafeBytes(of: v.littleEndian) { Array($0) }) }
     switch a.type {
@@ -83,5 +85,22 @@ func v21Render(_ a: ArrayData, _ i: Int) -> String {
         return "[" + a.children.map { v21Render($0, i) }.joined(separator: ",") + "]"
     default:
         return "?\(a.type)"
+    }
+}
+
+private let v21HexDigits = Array("0123456789abcdef".utf8)
+
+/// Counts the bytes read through an object.
+final class CountingObject: ReadableObject, @unchecked Sendable {
+    let inner: any ReadableObject
+    private let lock = NSLock()
+    private var total = 0
+    init(_ inner: any ReadableObject) { self.inner = inner }
+    var path: String { inner.path }
+    var size: UInt64 { inner.size }
+    var bytesRead: Int { lock.withLock { total } }
+    func read(_ range: Range<UInt64>) async throws -> Buffer {
+        lock.withLock { total += range.count }
+        return try await inner.read(range)
     }
 }

@@ -40,10 +40,11 @@ def render(v, t):
     raise TypeError(t)
 
 
-def write(name, table, version, **kw):
+def write(name, table, version, batch=None, **kw):
     path = os.path.join(OUT, f"{name}_{version}.lance")
     with LanceFileWriter(path, table.schema, version=version, **kw) as w:
-        w.write_batch(table)
+        for b in table.to_batches(max_chunksize=batch or table.num_rows):
+            w.write_batch(b)
     with open(os.path.join(OUT, f"{name}_{version}.txt"), "w") as f:
         for i, field in enumerate(table.schema):
             f.write("#" + field.name + "\n")
@@ -123,7 +124,51 @@ def cases(version):
         "s": pa.array([maybe(i, 17, "row" + str(i)) for i in range(20000)]),
         "l": pa.array([[i] * (i % 3) for i in range(20000)], pa.list_(pa.int32())),
     })
-    write("pages", pages, version, max_page_bytes=8192)
+    write("pages", pages, version, batch=1000, data_cache_bytes=8192, max_page_bytes=8192)
+
+    # Encodings producers opt into through field metadata.
+    n = 2000
+    opts = pa.table({
+        "lz4": pa.array(rng.integers(0, 1 << 20, n), pa.int64()),
+        "zstd": pa.array([maybe(i, 6, "zs" + str(i % 50) * (i % 5)) for i in range(n)]),
+        "bss": pa.array(rng.standard_normal(n)),
+        "fz": pa.array([maybe(i, 5, uni[i % len(uni)] + "v" + str(i)) for i in range(n)]),
+        "fzi": pa.array([maybe(i, 3, i * 17) for i in range(n)], pa.int32()),
+        "packed": pa.array([maybe(i, 8, {"a": i, "b": float(i) / 2}) for i in range(n)], pa.struct([("a", pa.int32()), ("b", pa.float64())])),
+        "dict64": pa.array([[10, 20, 30, 1 << 40][i % 4] for i in range(n)], pa.int64()),
+        "constl": pa.array([[7, 7]] * n, pa.list_(pa.int64())),
+        "f32z": pa.array(rng.random(n, dtype=np.float32)),
+    })
+    fmeta = {
+        "lz4": meta(compression="lz4"),
+        "zstd": meta(compression="zstd"),
+        "bss": meta(compression="zstd", bss="on"),
+        "fz": {"lance-encoding:structural-encoding": "fullzip"},
+        "fzi": {"lance-encoding:structural-encoding": "fullzip"},
+        "packed": {"lance-encoding:packed": "true"},
+        "f32z": meta(compression="lz4", bss="on"),
+    }
+    schema = pa.schema([pa.field(f.name, f.type, metadata=fmeta.get(f.name)) for f in opts.schema])
+    write("opts", opts.cast(schema), version)
+
+    # A small file of every layout for the corruption tests.
+    n = 300
+    small = pa.table({
+        "i": pa.array([maybe(i, 7, i * 3) for i in range(n)], pa.int32()),
+        "s": pa.array([maybe(i, 5, uni[i % len(uni)] + str(i)) for i in range(n)]),
+        "l": pa.array([maybe(i, 9, [i] * (i % 4)) for i in range(n)], pa.list_(pa.int64())),
+        "st": pa.array([maybe(i, 6, {"a": i, "b": "q" * (i % 3)}) for i in range(n)], pa.struct([("a", pa.int16()), ("b", pa.string())])),
+        "big": pa.array([maybe(i, 8, bytes(rng.integers(0, 256, 300, dtype=np.uint8))) for i in range(n)], pa.large_binary()),
+        "z": pa.array([maybe(i, 50, bytes(33000 + i)) for i in range(4)] + [b"x"] * (n - 4), pa.large_binary()),
+        "v": pa.array([maybe(i, 4, [float(i)] * 8) for i in range(n)], pa.list_(pa.float32(), 8)),
+        "c": pa.array([5] * n, pa.int64()),
+        "d": pa.array([["p", "q"][i % 2] for i in range(n)]),
+    })
+    write("small", small, version)
+
+    # A large_binary column for take: reading a few rows must not read the whole page.
+    blobs = pa.table({"blob": pa.array([bytes(rng.integers(0, 256, 1000, dtype=np.uint8)) for _ in range(4000)], pa.large_binary())})
+    write("blobs", blobs, version)
 
 
 os.makedirs(OUT, exist_ok=True)

@@ -58,6 +58,9 @@ enum V21Compression {
             }
             let items = try shape(d, bits: ib, count: count * n, kind: inner)
             return .fsl(dim: n, validity: nil, items: items)
+        case .packed(let kinds):
+            guard kind.flatBits == bits else { throw LanceError.corrupt("\(bits)-bit values do not match the packed struct \(kind)") }
+            return try unpack(d, rowBytes: w, count: count, kinds: kinds, widths: kinds.map { $0.flatBits! })
         case .bits:
             throw LanceError.corrupt("\(bits)-bit values stored for a bool column")
         case .variable:
@@ -66,6 +69,23 @@ enum V21Compression {
     }
 
     static func bytes(_ b: Buffer) -> [UInt8] { b.bytes }
+
+    /// Splits row-major packed struct rows into one run per member.
+    static func unpack(_ d: [UInt8], rowBytes: Int, count: Int, kinds: [V21ValueKind], widths: [Int]) throws -> V21Values {
+        guard widths.reduce(0, +) == rowBytes * 8, widths.allSatisfy({ $0 % 8 == 0 && $0 > 0 }), d.count >= rowBytes * count else {
+            throw LanceError.corrupt("packed struct rows of \(rowBytes) bytes do not hold members of \(widths) bits")
+        }
+        var kids: [V21Values] = []
+        var at = 0
+        for (k, w) in zip(kinds, widths) {
+            let wb = w / 8
+            var col = [UInt8](); col.reserveCapacity(wb * count)
+            for r in 0 ..< count { col.append(contentsOf: d[r * rowBytes + at ..< r * rowBytes + at + wb]) }
+            kids.append(try shape(col, bits: w, count: count, kind: k))
+            at += wb
+        }
+        return .structure(kids, count: count)
+    }
 
     static func offsets(_ b: Buffer, bits: Int, count: Int, what: String) throws -> [Int] {
         var out = [Int](); out.reserveCapacity(count)
@@ -175,6 +195,18 @@ enum V21Compression {
             return .fsl(dim: dim, validity: validity, items: items)
         case .constant(let c)?:
             return try constant(Array(c.value), count: count, kind: kind)
+        case .packedStruct(let ps)?:
+            guard case .packed(let kinds) = kind, kinds.count == ps.bitsPerValue.count else {
+                throw LanceError.corrupt("packed struct of \(ps.bitsPerValue.count) members for a column of shape \(kind)")
+            }
+            let widths = ps.bitsPerValue.map { Int(clamping: $0) }
+            let total = widths.reduce(0) { $0 &+ $1 }
+            guard total % 8 == 0, total > 0, widths.allSatisfy({ $0 > 0 && $0 <= 1 << 20 }) else {
+                throw LanceError.unsupported("packed struct members of \(widths) bits")
+            }
+            let flat = try miniBlockDecode(ps.values, bufs, count: count, kind: .fixed(total / 8))
+            guard case .fixed(_, let d) = flat else { throw LanceError.corrupt("packed struct rows are not fixed-width") }
+            return try unpack(d, rowBytes: total / 8, count: count, kinds: kinds, widths: widths)
         default:
             throw unsupported(e, "mini-block")
         }
@@ -202,6 +234,9 @@ enum V21Compression {
     }
 
     static func constant(_ v: [UInt8], count: Int, kind: V21ValueKind) throws -> V21Values {
+        guard count <= v21MaxValues / max(v.count, 1), count <= 1 << 28 else {
+            throw LanceError.corrupt("constant expands to \(count) values, too many to materialize")
+        }
         switch kind {
         case .variable:
             return .variable(offsets: (0 ... count).map { $0 * v.count }, data: Array([[UInt8]](repeating: v, count: count).joined()))

@@ -18,7 +18,7 @@ enum V21Decoding {
         for (leaf, depth) in leafFields(field, depth: 0) {
             guard let col = columns[leaf.id] else { continue }
             do {
-                let kind = try V21ValueKind.of(leaf.type)
+                let kind = try V21ValueKind.of(leaf)
                 let pages = try V21Pages.pages(file, column: col)
                 var segs: [V21Segment] = []
                 for p in pages where p.firstRow < rows.upperBound && p.firstRow + p.rows > rows.lowerBound {
@@ -43,7 +43,7 @@ enum V21Decoding {
         for (leaf, depth) in leafFields(field, depth: 0) {
             guard let col = columns[leaf.id] else { continue }
             do {
-                let kind = try V21ValueKind.of(leaf.type)
+                let kind = try V21ValueKind.of(leaf)
                 let pages = try V21Pages.pages(file, column: col)
                 var segs: [V21Segment] = []
                 var i = 0
@@ -67,6 +67,7 @@ enum V21Decoding {
 
     /// Leaf fields under `field` (pre-order) with their depth (0 = top level).
     static func leafFields(_ field: LanceField, depth: Int) -> [(LanceField, Int)] {
+        if V21ValueKind.isPacked(field) { return [(field, depth)] }
         switch field.type {
         case .struct, .list, .largeList:
             return field.children.flatMap { leafFields($0, depth: depth + 1) }
@@ -114,7 +115,7 @@ enum V21Decoding {
             throw LanceError.corrupt("field `\(f.name)` has \(layer.count) values in its levels, expected \(count)")
         }
         switch f.type {
-        case .struct:
+        case .struct where !V21ValueKind.isPacked(f):
             guard layer.lengths == nil else { throw LanceError.corrupt("struct field `\(f.name)` has a list layer") }
             let kids = try f.children.map { try build($0, depth: depth + 1, leaves: leaves, count: count) }
             return ArrayData(type: f.type, count: count, validity: bitmap(layer.validity), children: kids)
@@ -149,6 +150,10 @@ enum V21Decoding {
             return ArrayData(type: type, count: count, validity: validity, buffers: [Buffer(values: o.map { Int32($0) }), Buffer(d)])
         case (.largeUtf8, .variable(let o, let d)), (.largeBinary, .variable(let o, let d)):
             return ArrayData(type: type, count: count, validity: validity, buffers: [Buffer(values: o.map { Int64($0) }), Buffer(d)])
+        case (.struct(let members), .structure(let kids, _)):
+            guard members.count == kids.count else { throw LanceError.corrupt("packed struct has \(kids.count) members, type has \(members.count)") }
+            let children = try zip(members, kids).map { try leafArray($0.type, $1, validity: nil, count: count) }
+            return ArrayData(type: type, count: count, validity: validity, children: children)
         case (.fixedSizeList(let itemField, let n), .fsl(let dim, let iv, let items)):
             guard n == dim else { throw LanceError.corrupt("fixed_size_list of \(dim) items for type \(type)") }
             let child = try leafArray(itemField.type, items, validity: bitmap(iv), count: count * n)

@@ -60,7 +60,7 @@ enum V21Pages {
             case .fullZipLayout(let z)?:
                 return try await FullZip(page: page, layout: z, kind: kind).read(file, rows: range)
             case .allNullLayout(let a)?:
-                return try await allNull(file, page, a, kind: kind).slice(rows: range)
+                return try await allNull(file, page, a, kind: kind, rows: Array(range))
             case .blobLayout?:
                 throw LanceError.unsupported("blob page layout is not supported")
             case nil:
@@ -82,7 +82,7 @@ enum V21Pages {
             case .fullZipLayout(let z)?:
                 return [try await FullZip(page: page, layout: z, kind: kind).take(file, rows: rows)]
             case .allNullLayout(let a)?:
-                return [try await allNull(file, page, a, kind: kind).select(rows: rows)]
+                return [try await allNull(file, page, a, kind: kind, rows: rows)]
             case .blobLayout?:
                 throw LanceError.unsupported("blob page layout is not supported")
             case nil:
@@ -101,8 +101,9 @@ enum V21Pages {
         return b.withUnsafeBytes { raw in (0 ..< raw.count / 2).map { raw.loadUnaligned(fromByteOffset: 2 * $0, as: UInt16.self) } }
     }
 
-    /// All-null pages, and (2.2) constant pages.
-    static func allNull(_ file: LanceFileReader, _ page: V21Page, _ a: Lance_Encodings21_AllNullLayout, kind: V21ValueKind) async throws -> V21Segment {
+    /// All-null pages, and (2.2) constant pages; `rows` (page-relative, ascending) are the rows wanted.
+    static func allNull(_ file: LanceFileReader, _ page: V21Page, _ a: Lance_Encodings21_AllNullLayout, kind: V21ValueKind,
+                        rows wanted: [Int]) async throws -> V21Segment {
         let layers = try V21Layer.from(a.layers)
         var bufs: [Buffer] = []
         for b in 0 ..< page.offsets.count { bufs.append(try await page.read(file, buffer: b)) }
@@ -132,18 +133,19 @@ enum V21Pages {
         } else if levelBufs.count == 1 {
             throw LanceError.corrupt("all-null page has one level buffer")
         }
-        if rep == nil && def == nil && constant == nil {
-            // Simple all-null: every row is a null item.
-            guard layers.count == 1 || !layers.contains(where: \.isList) else {
-                throw LanceError.corrupt("all-null page of a list column has no levels")
-            }
-            if case .item(true) = layers[0] { def = [UInt16](repeating: 1, count: page.rows) }
+        if rep == nil && def == nil {
+            // No levels: one item per row, built for the wanted rows only.
+            guard !layers.contains(where: \.isList) else { throw LanceError.corrupt("all-null page of a list column has no levels") }
+            let n = wanted.count
+            if constant == nil, case .item(true) = layers[0] { def = [UInt16](repeating: 1, count: n) }
+            let values = try constant.map { try $0.repeatedChecked(n) } ?? V21Values.zeros(like: kind, count: n)
+            return V21Segment(layers: layers, rep: nil, def: def, values: values, rows: n)
         }
         var seg = V21Segment(layers: layers, rep: rep, def: def, values: .fixed(width: 1, data: []), rows: page.rows)
         let visible = seg.visiblePrefix()?.last ?? seg.levelCount
-        seg.values = constant.map { $0.repeated(visible) } ?? V21Values.zeros(like: kind, count: visible)
+        seg.values = try constant.map { try $0.repeatedChecked(visible) } ?? V21Values.zeros(like: kind, count: visible)
         _ = try seg.rowStarts()
-        return seg
+        return try seg.select(rows: wanted)
     }
 }
 
@@ -202,6 +204,7 @@ struct MiniBlock {
             if i == n - 1 {
                 guard items <= total else { throw LanceError.corrupt("chunks hold more than the \(total) items of the page") }
                 count = total - items
+                guard count <= 1 << 16 else { throw LanceError.corrupt("last chunk claims \(count) items") }
             }
             guard UInt64(off + size) <= dataSize else { throw LanceError.corrupt("chunk \(i) ends past the \(dataSize)-byte data buffer") }
             out.append(Chunk(offset: off, size: size, items: count, firstItem: items))
@@ -388,7 +391,8 @@ struct FullZip {
         }
         guard let vb = try valueBytes() else { throw LanceError.corrupt("variable full-zip page without repetition index") }
         let rowBytes = vb + cwBytes
-        guard UInt64(page.rows) * UInt64(rowBytes) <= dataSize else {
+        let (total, overflow) = UInt64(page.rows).multipliedReportingOverflow(by: UInt64(rowBytes))
+        guard !overflow, total <= dataSize else {
             throw LanceError.corrupt("\(page.rows) rows of \(rowBytes) bytes exceed the \(dataSize)-byte data buffer")
         }
         return r.lowerBound * rowBytes ..< r.upperBound * rowBytes
@@ -445,7 +449,7 @@ struct FullZip {
         if fixedBytes != nil && cw == 0 {
             // Plain run of values.
             let vb = fixedBytes!
-            guard count == rows * vb else { throw LanceError.corrupt("full-zip data of \(count) bytes for \(rows) values of \(vb) bytes") }
+            guard count % vb == 0, count / vb == rows else { throw LanceError.corrupt("full-zip data of \(count) bytes for \(rows) values of \(vb) bytes") }
             fixedData = data.bytes
             items = rows
         } else {

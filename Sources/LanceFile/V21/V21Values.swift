@@ -13,6 +13,8 @@ enum V21Values: Sendable {
     case variable(offsets: [Int], data: [UInt8])
     /// A fixed-size list of `dim` items per value, with optional item validity.
     indirect case fsl(dim: Int, validity: [Bool]?, items: V21Values)
+    /// A packed struct: one run per member, each `count` long.
+    indirect case structure([V21Values], count: Int)
 
     var count: Int {
         switch self {
@@ -20,6 +22,7 @@ enum V21Values: Sendable {
         case .bits(_, let n): return n
         case .variable(let o, _): return max(o.count - 1, 0)
         case .fsl(let dim, _, let items): return items.count / dim
+        case .structure(_, let n): return n
         }
     }
 
@@ -39,6 +42,8 @@ enum V21Values: Sendable {
         case .fsl(let dim, let v, let items):
             return .fsl(dim: dim, validity: v.map { Array($0[r.lowerBound * dim ..< r.upperBound * dim]) },
                         items: items.slice(r.lowerBound * dim ..< r.upperBound * dim))
+        case .structure(let kids, _):
+            return .structure(kids.map { $0.slice(r) }, count: r.count)
         }
     }
 
@@ -62,6 +67,8 @@ enum V21Values: Sendable {
             var idx = [Int](); idx.reserveCapacity(indices.count * dim)
             for i in indices { for j in 0 ..< dim { idx.append(i * dim + j) } }
             return .fsl(dim: dim, validity: v.map { vv in idx.map { vv[$0] } }, items: items.gather(idx))
+        case .structure(let kids, _):
+            return .structure(kids.map { $0.gather(indices) }, count: indices.count)
         }
     }
 
@@ -116,6 +123,15 @@ enum V21Values: Sendable {
                 items.append(it)
             }
             return .fsl(dim: dim, validity: validity, items: try concat(items))
+        case .structure(let kids, _):
+            var cols: [[V21Values]] = Array(repeating: [], count: kids.count)
+            var n = 0
+            for p in parts {
+                guard case .structure(let k2, let c) = p, k2.count == kids.count else { throw mismatch() }
+                for (i, k) in k2.enumerated() { cols[i].append(k) }
+                n += c
+            }
+            return .structure(try cols.map { try concat($0) }, count: n)
         }
     }
 
@@ -128,7 +144,14 @@ enum V21Values: Sendable {
         case .bits: return .bits(data: [UInt8](repeating: 0, count: (count + 7) / 8), count: count)
         case .variable: return .variable(offsets: [Int](repeating: 0, count: count + 1), data: [])
         case .fsl(let dim, let inner): return .fsl(dim: dim, validity: nil, items: zeros(like: inner, count: count * dim))
+        case .packed(let kinds): return .structure(kinds.map { zeros(like: $0, count: count) }, count: count)
         }
+    }
+
+    /// `count` copies of value 0 of `self`, refusing implausible expansions.
+    func repeatedChecked(_ count: Int) throws -> V21Values {
+        guard count <= 1 << 28 else { throw LanceError.corrupt("constant page expands to \(count) values") }
+        return repeated(count)
     }
 
     /// `count` copies of value 0 of `self`.
@@ -143,6 +166,21 @@ indirect enum V21ValueKind: Sendable, Equatable {
     case bits
     case variable
     case fsl(Int, V21ValueKind)
+    case packed([V21ValueKind])
+
+    /// The shape of a leaf field (a packed struct is a leaf).
+    static func of(_ field: LanceField) throws -> V21ValueKind {
+        if case .struct(let members) = field.type, V21ValueKind.isPacked(field) {
+            return .packed(try members.map { try of($0.type) })
+        }
+        return try of(field.type)
+    }
+
+    /// Whether a struct field is stored packed (one column, row-major) per its metadata.
+    static func isPacked(_ field: LanceField) -> Bool {
+        guard case .struct = field.type else { return false }
+        return ["packed", "lance-encoding:packed"].contains { field.metadata[$0]?.lowercased() == "true" }
+    }
 
     static func of(_ type: DataType) throws -> V21ValueKind {
         switch type {
@@ -168,6 +206,10 @@ indirect enum V21ValueKind: Sendable, Equatable {
         case .bits: return 1
         case .variable: return nil
         case .fsl(let n, let inner): return inner.flatBits.map { $0 * n }
+        case .packed(let kinds):
+            var t = 0
+            for k in kinds { guard let b = k.flatBits, b % 8 == 0 else { return nil }; t += b }
+            return t
         }
     }
 }
@@ -288,6 +330,9 @@ enum V21Bitpack {
     static func inline(_ b: Buffer, wordBytes: Int, count: Int) throws -> [UInt8] {
         guard [1, 2, 4, 8].contains(wordBytes) else { throw LanceError.unsupported("inline bit-packing of \(wordBytes * 8)-bit values") }
         let blocks = (count + 1023) / 1024
+        guard b.count >= blocks * wordBytes else {
+            throw LanceError.corrupt("inline bit-packed data of \(b.count) bytes cannot hold \(count) values")
+        }
         var out = [UInt8](repeating: 0, count: blocks * 1024 * wordBytes)
         var pos = 0
         for k in 0 ..< blocks {
@@ -308,9 +353,13 @@ enum V21Bitpack {
     /// Out-of-line bit-packing at a constant width; the tail is either a padded block or raw values.
     static func outOfLine(_ b: Buffer, bitWidth: Int, wordBytes: Int, count: Int) throws -> [UInt8] {
         guard [1, 2, 4, 8].contains(wordBytes) else { throw LanceError.unsupported("out-of-line bit-packing of \(wordBytes * 8)-bit values") }
+        guard bitWidth >= 0, bitWidth <= wordBytes * 8 else { throw LanceError.corrupt("bit width \(bitWidth) exceeds the \(wordBytes * 8)-bit type") }
         let blockBytes = bitWidth * 128
         let whole = count / 1024
         let tail = count % 1024
+        guard b.count >= whole * blockBytes + min(tail * wordBytes, blockBytes), bitWidth > 0 || count <= 1 << 24 else {
+            throw LanceError.corrupt("bit-packed data of \(b.count) bytes cannot hold \(count) values of \(bitWidth) bits")
+        }
         var out = [UInt8](repeating: 0, count: (whole + (tail > 0 ? 1 : 0)) * 1024 * wordBytes)
         for k in 0 ..< whole {
             try unpackBlock(try checkedSlice(b, k * blockBytes, blockBytes, "bit-packed block \(k)"),
