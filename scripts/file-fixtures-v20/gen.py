@@ -35,6 +35,10 @@ def render(t, v):
         return "true" if v else "false"
     if pa.types.is_integer(t):
         return str(v)
+    if pa.types.is_float16(t):
+        return "e" + struct.pack("<e", v).hex()
+    if pa.types.is_decimal(t):  # the unscaled integer
+        return str(int(v.scaleb(t.scale)))
     if pa.types.is_float32(t):
         return "f" + struct.pack("<f", v).hex()
     if pa.types.is_float64(t):
@@ -54,7 +58,7 @@ def render(t, v):
 
 def render_column(col):
     t = col.type
-    if pa.types.is_timestamp(t):  # integers in the column's unit
+    if pa.types.is_timestamp(t) or pa.types.is_date64(t):  # integers in the column's unit
         return ["null" if x is None else str(x) for x in col.cast(pa.int64()).to_pylist()]
     return [render(t, x) for x in col.to_pylist()]
 
@@ -94,6 +98,10 @@ def primitives(n):
         "bnn": pa.array([(i * 7) % 3 == 0 for i in range(n)], pa.bool_()),
         "d32": pa.array([None if nul(i) else EPOCH_D + datetime.timedelta(days=i - 500) for i in range(n)], pa.date32()),
         "ts": pa.array([None if nul(i) else i * 1_000_003 for i in range(n)], pa.timestamp("us", tz="UTC")),
+        "ts_s": pa.array([None if nul(i) else i * 86400 for i in range(n)], pa.timestamp("s", tz="Europe/Paris")),
+        "d64": pa.array([None if nul(i) else i * 86_400_000 for i in range(n)], pa.date64()),
+        "f16": pa.array([None if nul(i) else np.float16(i / 8 - 20) for i in range(n)], pa.float16()),
+        "dec": pa.array([None if nul(i) else __import__("decimal").Decimal(i * 12345 - 10**7).scaleb(-2) for i in range(n)], pa.decimal128(12, 2)),
         "tsn": pa.array([i * 999_999_937 for i in range(n)], pa.timestamp("ns")),
         "s": pa.array([None if i % 4 == 2 else f"{words[i % len(words)]}#{i}" for i in range(n)], pa.string()),
         "s_empty": pa.array([None if i % 9 == 0 else ("" if i % 2 else words[i % len(words)] + str(i)) for i in range(n)], pa.string()),
@@ -103,6 +111,11 @@ def primitives(n):
         "fsb": pa.array([None if nul(i) else struct.pack("<I", i) for i in range(n)], pa.binary(4)),
         "dict_s": pa.array([None if i % 10 == 4 else ["red", "green", "blue", "", "ünï"][i % 5] for i in range(n)], pa.string()),
         "dict_t": pa.array([None if i % 9 == 2 else ["p", "q", "r"][i % 3] for i in range(n)]).dictionary_encode().cast(pa.dictionary(pa.int32(), pa.string())),
+        "dict_null": pa.array([None] * n, pa.string()).dictionary_encode().cast(pa.dictionary(pa.int16(), pa.string())),
+        "dict_int": pa.array([None if i % 4 == 0 else i % 3 - 1 for i in range(n)], pa.int64()).dictionary_encode(),
+        "null_t": pa.array([None] * n, pa.null()),
+        "list_null": pa.array([None] * n, pa.list_(pa.int8())),
+        "allnull_lb": pa.array([None] * n, pa.large_binary()),
         "allnull_i": pa.array([None] * n, pa.int64()),
         "allnull_s": pa.array([None] * n, pa.string()),
     }

@@ -129,8 +129,8 @@ struct V20FieldReader: Sendable {
                                    path: file.path, what: "column \(col) page \(page)")
     }
 
+    /// A struct is packed when its column's pages say so (the field metadata only matters to writers).
     private func isPackedStruct(_ field: LanceField, column col: Int) throws -> Bool {
-        for key in ["packed", "lance-encoding:packed"] where field.metadata[key]?.lowercased() == "true" { return true }
         guard !file.columns[col].pages.isEmpty else { return false }
         if case .packedStruct? = try pageEncoding(col, 0).arrayEncoding { return true }
         return false
@@ -180,24 +180,44 @@ struct V20FieldReader: Sendable {
 
     // MARK: Primitive columns
 
+    /// Pages decoded at the same time by one read.
+    static let pageConcurrency = 4
+
     private func readPrimitive(_ type: DataType, column col: Int, ranges: [Range<Int>]) async throws -> ArrayData {
         let needed = ranges.last?.upperBound ?? 0
-        var parts: [ArrayData] = []
+        var jobs: [(page: Int, rows: Int, local: [Range<Int>])] = []
         var cursor = 0
         for p in try pages(col, covering: needed) {
             if p.start >= needed { break }
             let local = V20Ranges.clip(ranges, to: p.start ..< p.start + p.count, cursor: &cursor)
-            if local.isEmpty { continue }
-            let part = try await decodePage(col, p.index, rows: p.count) { enc, ctx in
-                try await ctx.decode(enc, type, local, depth: 0)
-            }
-            guard part.count == V20Ranges.total(local) else {
-                throw LanceError.corrupt("column \(col) page \(p.index) decoded \(part.count) values, expected \(V20Ranges.total(local))")
-            }
-            parts.append(part)
+            if !local.isEmpty { jobs.append((p.index, p.count, local)) }
         }
-        if parts.isEmpty { return V20Arrays.empty(type) }
-        return ArrayData.concat(parts)
+        if jobs.isEmpty { return V20Arrays.empty(type) }
+        if jobs.count == 1 { return try await decodeValues(col, jobs[0].page, rows: jobs[0].rows, type, jobs[0].local) }
+        var parts = [ArrayData?](repeating: nil, count: jobs.count)
+        try await withThrowingTaskGroup(of: (Int, ArrayData).self) { group in
+            var next = 0
+            func start(_ i: Int) {
+                let job = jobs[i]
+                group.addTask { (i, try await self.decodeValues(col, job.page, rows: job.rows, type, job.local)) }
+            }
+            while next < min(V20FieldReader.pageConcurrency, jobs.count) { start(next); next += 1 }
+            while let (i, part) = try await group.next() {
+                parts[i] = part
+                if next < jobs.count { start(next); next += 1 }
+            }
+        }
+        return V20Arrays.concat(parts.map { $0! })
+    }
+
+    private func decodeValues(_ col: Int, _ page: Int, rows: Int, _ type: DataType, _ local: [Range<Int>]) async throws -> ArrayData {
+        let part = try await decodePage(col, page, rows: rows) { enc, ctx in
+            try await ctx.decode(enc, type, local, depth: 0)
+        }
+        guard part.count == V20Ranges.total(local) else {
+            throw LanceError.corrupt("column \(col) page \(page) decoded \(part.count) values, expected \(V20Ranges.total(local))")
+        }
+        return part
     }
 
     // MARK: Lists

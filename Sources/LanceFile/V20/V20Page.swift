@@ -101,6 +101,9 @@ struct V20Page: Sendable {
         case .struct:
             throw LanceError.corrupt("a struct header encoding where values were expected")
         case .list:
+            if type.isBinaryLike {
+                throw LanceError.unsupported("binary stored as a list of bytes (an early 2.0 layout) is not supported")
+            }
             throw LanceError.corrupt("a list encoding where values were expected (type \(type))")
         case .bitpacked: throw LanceError.unsupported("2.0 encoding `bitpacked` is not supported")
         case .bitpackedForNonNeg: throw LanceError.unsupported("2.0 encoding `bitpacked_for_non_neg` is not supported")
@@ -587,6 +590,52 @@ enum V20Arrays {
                 }
             }
         }
+    }
+
+    /// Concatenates page results; fixed-width values (and fixed-size lists of them) are copied with
+    /// one allocation, everything else goes through `ArrayData.concat`.
+    static func concat(_ parts: [ArrayData]) -> ArrayData {
+        if parts.count == 1 { return parts[0] }
+        let type = parts[0].type
+        let total = parts.reduce(0) { $0 + $1.count }
+        let validity: Bitmap? = parts.contains { $0.validity != nil } ? concatValidity(parts, total) : nil
+        switch type {
+        case .fixedSizeList:
+            let child = concat(parts.map { $0.children[0] })
+            return ArrayData(type: type, count: total, validity: validity, children: [child])
+        default:
+            guard let w = type.byteWidth else { return ArrayData.concat(parts) }
+            let buf = Buffer(count: total * w) { out in
+                var o = 0
+                for a in parts {
+                    let n = a.count * w
+                    if n > 0 {
+                        a.buffers[0].withUnsafeBytes { src in
+                            out.baseAddress!.advanced(by: o).copyMemory(from: src.baseAddress!, byteCount: n)
+                        }
+                    }
+                    o += n
+                }
+            }
+            return ArrayData(type: type, count: total, validity: validity, buffers: [buf])
+        }
+    }
+
+    private static func concatValidity(_ parts: [ArrayData], _ total: Int) -> Bitmap {
+        let buf = Buffer(count: (total + 7) / 8) { out in
+            var o = 0
+            for a in parts {
+                if let v = a.validity {
+                    for i in 0 ..< a.count {
+                        if v[i] { out[(o + i) >> 3] |= UInt8(1 << ((o + i) & 7)) }
+                    }
+                } else {
+                    for i in 0 ..< a.count { out[(o + i) >> 3] |= UInt8(1 << ((o + i) & 7)) }
+                }
+                o += a.count
+            }
+        }
+        return Bitmap(buffer: buf, offset: 0, count: total)
     }
 
     /// A zero-length array of `type` without validity.
