@@ -94,6 +94,9 @@ import Testing
             let start = Int(rng.next() % 100)
             let input = Array(pool[start..<(start + Int(rng.next() % 8900))])
             let offset = Int(rng.next() % 10)
+            let count = Int(rng.next() % 5000)
+            _ = try? input.withUnsafeBytes { try FastLanes.unpackInlineChunk($0, count: count, as: UInt32.self) }
+            _ = try? input.withUnsafeBytes { try FastLanes.unpackOutOfLine($0, bitWidth: width, count: count, as: UInt16.self) }
             do {
                 switch rng.next() % 4 {
                 case 0: _ = try FastLanes.unpack(input, offset: offset, bitWidth: width, as: UInt8.self)

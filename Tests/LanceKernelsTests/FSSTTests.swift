@@ -32,8 +32,8 @@ import Testing
             let expected = try Vectors.data(name + ".expected")
             let want = Array(expected[0..<(4 * (count + 1))]).littleEndian(as: UInt32.self).map(Int.init)
             let got = try FSST.decompress(symbolTable: table, compressed: chunk, offsets: offsets)
-            #expect(got.offsets == want, "\(name)")
-            #expect(got.bytes == Array(expected[(4 * (count + 1))...]), "\(name)")
+            let same = got.offsets == want && got.bytes == Array(expected[(4 * (count + 1))...])
+            #expect(same, "\(name)")
 
             // The table layout: magic, compressed flag, count, symbols then lengths right after them.
             let parsed = try table.withUnsafeBytes { try FSST.SymbolTable(serialized: $0) }
@@ -51,7 +51,8 @@ import Testing
             let flat = strs.flatMap { $0 }
             let re = flat.withUnsafeBytes { FSST.compress(bytes: $0, offsets: flatOffsets, table: parsed) }
             let back = try FSST.decompress(symbolTable: table, compressed: re.bytes, offsets: re.offsets)
-            #expect(back.bytes == flat && back.offsets == flatOffsets)
+            let sameBack = back.bytes == flat && back.offsets == flatOffsets
+            #expect(sameBack, "\(name) with our matcher")
         }
     }
 
@@ -62,7 +63,8 @@ import Testing
         #expect(c.symbolTable.count == FSST.tableSize)
         #expect(c.symbolTable[3] & 1 == 1)  // compressed flag (bit 24)
         let d = try FSST.decompress(symbolTable: c.symbolTable, compressed: c.bytes, offsets: c.offsets)
-        #expect(Self.strings(d.offsets, d.bytes) == caps)
+        let same = Self.strings(d.offsets, d.bytes) == caps
+        #expect(same)
         let raw = caps.reduce(0) { $0 + $1.count }
         let ratio = Double(c.bytes.count) / Double(raw)
         #expect(ratio < 0.6, "compression ratio \(ratio)")
@@ -99,7 +101,8 @@ import Testing
         for strs in [binary, zerosAndFF, one, empties, binary + zerosAndFF] {
             let c = FSST.compress(strings: strs, minimumInputSize: 0)
             let d = try FSST.decompress(symbolTable: c.symbolTable, compressed: c.bytes, offsets: c.offsets)
-            #expect(Self.strings(d.offsets, d.bytes) == strs)
+            let same = Self.strings(d.offsets, d.bytes) == strs
+            #expect(same)
         }
     }
 
@@ -121,5 +124,26 @@ import Testing
         #expect(throws: CodecError.self) { try FSST.decompress(symbolTable: table, compressed: [0, 0], offsets: []) }
         var badLen = table; badLen[8 + 8 * n] = 9
         #expect(throws: CodecError.self) { try FSST.decompress(symbolTable: badLen, compressed: [0], offsets: [0, 1]) }
+    }
+}
+
+extension FSSTTests {
+    /// pylance decodes what our encoder writes: the generator script patches our symbol table and codes into
+    /// a pylance-written 2.1 FSST page (scripts/gen-codec-vectors.py fsst-readback) and reads it back.
+    @Test func pylanceReadsOurCodes() throws {
+        let caps = Self.captions()
+        let c = FSST.compress(strings: caps, minimumInputSize: 0)
+        let dir = try ReferencePython.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let table = dir.appendingPathComponent("table.bin"), comp = dir.appendingPathComponent("codes.bin")
+        try Data(c.symbolTable).write(to: table)
+        var framed: [UInt8] = []
+        for o in c.offsets { withUnsafeBytes(of: UInt64(o).littleEndian) { framed += $0 } }
+        try Data(framed + c.bytes).write(to: comp)
+        let script = ReferencePython.repoRoot().appendingPathComponent("scripts/gen-codec-vectors.py").path
+        let out = try ReferencePython.run("import runpy, sys; sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name='__main__')",
+                                          [script, "fsst-readback", Vectors.root.appendingPathComponent("text/captions.txt").path,
+                                           table.path, comp.path])
+        #expect(out.trimmingCharacters(in: .whitespacesAndNewlines) == "ok \(caps.count)")
     }
 }

@@ -16,7 +16,8 @@ import Testing
                 fast.withUnsafeMutableBytes { FastLanes.pack(v, bitWidth: width, into: $0) }
                 ref.withUnsafeMutableBytes { FastLanes.packReference(v, bitWidth: width, into: $0) }
             }
-            #expect(fast == ref, "pack T=\(T.bitWidth) W=\(width)")
+            let samePack = fast == ref
+            #expect(samePack, "pack T=\(T.bitWidth) W=\(width)")
 
             // Unpack arbitrary bytes (not only packer output) with both implementations.
             var packedRandom = (0..<n).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
@@ -26,12 +27,14 @@ import Testing
                 try outFast.withUnsafeMutableBufferPointer { try FastLanes.unpack(p, bitWidth: width, into: $0) }
                 try outRef.withUnsafeMutableBufferPointer { try FastLanes.unpackReference(p, bitWidth: width, into: $0) }
             }
-            #expect(outFast == outRef, "unpack T=\(T.bitWidth) W=\(width)")
+            let sameUnpack = outFast == outRef
+            #expect(sameUnpack, "unpack T=\(T.bitWidth) W=\(width)")
 
             // Round trip, from an unaligned offset.
             let shifted = [0] + fast
             let back = try FastLanes.unpack(shifted, offset: 1, bitWidth: width, as: T.self)
-            #expect(back == values.map { $0 & mask }, "round trip T=\(T.bitWidth) W=\(width)")
+            let sameBack = back == values.map { $0 & mask }
+            #expect(sameBack, "round trip T=\(T.bitWidth) W=\(width)")
         }
     }
 
@@ -108,6 +111,32 @@ import Testing
             #expect(FastLanes.pack(block, bitWidth: width) == Array(buf[pos..<pos + width * 128]), "\(name) repack")
             pos += width * 128
         }
-        #expect(Array(decoded.prefix(count)) == expected, "\(name)")
+        let same = Array(decoded.prefix(count)) == expected
+        #expect(same, "\(name)")
+        // The chunk-level helper gives the same values.
+        let viaHelper = try buf.withUnsafeBytes { try FastLanes.unpackInlineChunk($0, count: count, as: T.self) }
+        let sameHelper = viaHelper == expected
+        #expect(sameHelper, "\(name) unpackInlineChunk")
+        #expect(throws: CodecError.self) { try buf.dropLast().withUnsafeBytes { try FastLanes.unpackInlineChunk($0, count: count, as: T.self) } }
+    }
+
+    @Test func outOfLineLayouts() throws {
+        var rng = SeededRNG(seed: 5)
+        for count in [0, 1, 1000, 1024, 1025, 2047, 3000] {
+            let values = (0..<count).map { _ in UInt32(rng.next() % 1000) }  // 10 bits
+            var packed: [UInt8] = []
+            for start in stride(from: 0, to: count, by: 1024) { packed += FastLanes.pack(Array(values[start..<min(count, start + 1024)]), bitWidth: 10) }
+            let got = try packed.withUnsafeBytes { try FastLanes.unpackOutOfLine($0, bitWidth: 10, count: count, as: UInt32.self) }
+            #expect(got == values, "padded tail, count \(count)")
+            // Raw tail: whole blocks packed, the remainder stored as plain values.
+            let whole = count / 1024 * 1024
+            var rawTail = Array(packed.prefix(whole / 1024 * 1280))
+            for v in values[whole...] { withUnsafeBytes(of: v.littleEndian) { rawTail += $0 } }
+            let got2 = try rawTail.withUnsafeBytes { try FastLanes.unpackOutOfLine($0, bitWidth: 10, count: count, as: UInt32.self) }
+            #expect(got2 == values, "raw tail, count \(count)")
+            if count > 0 {
+                #expect(throws: CodecError.self) { try packed.dropLast().withUnsafeBytes { try FastLanes.unpackOutOfLine($0, bitWidth: 10, count: count + 1, as: UInt32.self) } }
+            }
+        }
     }
 }

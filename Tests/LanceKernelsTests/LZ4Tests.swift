@@ -40,11 +40,13 @@ import Testing
         #expect(cases.count == 24)
         for c in cases {
             let out = try LZ4.decompressBlock(c.compressed, decompressedSize: c.raw.count)
-            #expect(out == c.raw, "\(c.name) \(c.mode)")
+            let same = out == c.raw
+            #expect(same, "\(c.name) \(c.mode)")
             // Into an exact-size caller buffer (no spare room for wide copies).
             var exact = [UInt8](repeating: 0, count: c.raw.count)
             let n = try c.compressed.withUnsafeBytes { i in try exact.withUnsafeMutableBytes { try LZ4.decompressBlock(i, into: $0) } }
-            #expect(n == c.raw.count && exact == c.raw, "\(c.name) \(c.mode) into")
+            let sameExact = n == c.raw.count && exact == c.raw
+            #expect(sameExact, "\(c.name) \(c.mode) into")
         }
     }
 
@@ -53,7 +55,8 @@ import Testing
             let c = LZ4.compressBlock(raw)
             try Self.checkBlockRules(c, size: raw.count, name)
             #expect(c.count <= LZ4.compressBound(raw.count))
-            #expect(try LZ4.decompressBlock(c, decompressedSize: raw.count) == raw, "\(name)")
+            let back = try LZ4.decompressBlock(c, decompressedSize: raw.count) == raw
+            #expect(back, "\(name)")
             if name.hasPrefix("run") && raw.count > 1000 { #expect(c.count * 50 < raw.count, "\(name) should compress") }
         }
         // Compression ratio on text is in liblz4's range.

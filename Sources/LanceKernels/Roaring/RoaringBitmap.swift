@@ -230,6 +230,77 @@ public struct RoaringBitmap: Sendable, Equatable {
         return out
     }
 
+    /// The portable serialization; with `runContainers`, containers that are smaller as runs are written as
+    /// run containers (cookie 12347), choosing like CRoaring's `runOptimize`.
+    public func serialized(runContainers: Bool) -> [UInt8] {
+        guard runContainers else { return serialized() }
+        var runsPerContainer: [[(start: UInt16, lengthMinus1: UInt16)]?] = []
+        for c in containers {
+            let runs = Self.runs(of: c)
+            let card = c.cardinality
+            // Sizes as CRoaring compares them (the array size includes a 2-byte count).
+            let asRuns = 2 + 4 * runs.count
+            let asOther = card <= Self.arrayLimit ? 2 * card + 2 : 8192
+            runsPerContainer.append(asRuns < asOther ? runs : nil)
+        }
+        guard runsPerContainer.contains(where: { $0 != nil }) else { return serialized() }
+        let size = keys.count
+        var out: [UInt8] = []
+        func u16(_ v: UInt16) { out.append(UInt8(truncatingIfNeeded: v)); out.append(UInt8(v >> 8)) }
+        func u32(_ v: UInt32) { for s in stride(from: 0, to: 32, by: 8) { out.append(UInt8(truncatingIfNeeded: v >> UInt32(s))) } }
+        u32(Self.cookieRuns | UInt32(size - 1) << 16)
+        var flags = [UInt8](repeating: 0, count: (size + 7) / 8)
+        for (i, r) in runsPerContainer.enumerated() where r != nil { flags[i / 8] |= 1 << UInt8(i % 8) }
+        out += flags
+        for (k, c) in zip(keys, containers) {
+            u16(k)
+            u16(UInt16(c.cardinality - 1))
+        }
+        if size >= Self.noOffsetThreshold {
+            var offset = out.count + 4 * size
+            for (c, r) in zip(containers, runsPerContainer) {
+                u32(UInt32(offset))
+                if let r { offset += 2 + 4 * r.count } else { offset += c.cardinality <= Self.arrayLimit ? 2 * c.cardinality : 8192 }
+            }
+        }
+        for (c, r) in zip(containers, runsPerContainer) {
+            if let r {
+                u16(UInt16(r.count))
+                for run in r { u16(run.start); u16(run.lengthMinus1) }
+                continue
+            }
+            switch c {
+            case .array(let a): for x in a { u16(x) }
+            case .bitmap(let w, _): for word in w { for s in stride(from: 0, to: 64, by: 8) { out.append(UInt8(truncatingIfNeeded: word >> UInt64(s))) } }
+            }
+        }
+        return out
+    }
+
+    static func runs(of c: Container) -> [(start: UInt16, lengthMinus1: UInt16)] {
+        var runs: [(start: UInt16, lengthMinus1: UInt16)] = []
+        var start = -1, last = -2
+        func visit(_ v: Int) {
+            if v == last + 1 {
+                last = v
+            } else {
+                if start >= 0 { runs.append((UInt16(start), UInt16(last - start))) }
+                start = v
+                last = v
+            }
+        }
+        switch c {
+        case .array(let a): for x in a { visit(Int(x)) }
+        case .bitmap(let w, _):
+            for (wi, word) in w.enumerated() {
+                var bits = word
+                while bits != 0 { visit(wi * 64 + bits.trailingZeroBitCount); bits &= bits - 1 }
+            }
+        }
+        if start >= 0 { runs.append((UInt16(start), UInt16(last - start))) }
+        return runs
+    }
+
     // MARK: - Helpers
 
     static func setRange(_ words: inout [UInt64], _ start: Int, _ end: Int) {
