@@ -64,6 +64,33 @@ import Testing
         #expect(Zstd.compress(floats).count < floats.count / 10)
     }
 
+    /// Literals get Huffman-coded: small alphabets (direct weights) and full byte alphabets (FSE weights).
+    @Test func huffmanLiteralsCompressSkewedBytes() throws {
+        var rng = ZstdTestRNG(seed: 99)
+        let letters = (0..<20_000).map { _ in UInt8(97 + Int.random(in: 0..<8, using: &rng)) }
+        let c1 = Zstd.compress(letters)
+        #expect(c1.count < letters.count * 45 / 100)
+        #expect(try Zstd.decompress(c1) == letters)
+        // All 256 byte values, geometric-ish distribution: needs FSE-compressed weights.
+        let bytes = (0..<30_000).map { _ in UInt8(truncatingIfNeeded: Int.random(in: 0..<256, using: &rng) & Int.random(in: 0..<256, using: &rng) & Int.random(in: 0..<256, using: &rng)) }
+        let c2 = Zstd.compress(bytes)
+        #expect(c2.count < bytes.count * 80 / 100)
+        #expect(try Zstd.decompress(c2) == bytes)
+        // Direct check of the weight encoder against the decoder's weight reader.
+        for trial in 0..<200 {
+            let n = Int.random(in: 129...255, using: &rng)
+            let weights = (0..<n).map { _ in Int.random(in: 0...Int.random(in: 1...11, using: &rng), using: &rng) }
+            guard let desc = ZstdEncoder.fseWeights(weights) else { continue }
+            let decoded: [UInt8] = try desc.withUnsafeBufferPointer { p throws(CodecError) in
+                let w = UnsafeMutablePointer<UInt8>.allocate(capacity: 260)
+                defer { w.deallocate() }
+                let count = try ZstdDecoder.decodeWeightsFSE(p.baseAddress! + 1, desc.count - 1, w)
+                return Array(UnsafeBufferPointer(start: w, count: count))
+            }
+            #expect(decoded.map(Int.init) == weights, "trial \(trial)")
+        }
+    }
+
     /// python `zstandard` (libzstd) must decode what we produce.
     @Test func referenceDecodesOurFrames() throws {
         let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()

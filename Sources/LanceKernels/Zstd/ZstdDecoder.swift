@@ -653,18 +653,27 @@ enum ZstdDecoder {
         while remaining > 0 {
             remaining &-= 1
             let of = ofT[ofS], ml = mlT[mlS], ll = llT[llS]
-            let ofBits = Int(of.addBits)
-            let offValue = Int(of.baseValue) &+ Int(truncatingIfNeeded: br.read(ofBits))
-            if ofBits > 24 { br.reload() }
-            let mlen = Int(ml.baseValue) &+ Int(truncatingIfNeeded: br.read(Int(ml.addBits)))
-            let llen = Int(ll.baseValue) &+ Int(truncatingIfNeeded: br.read(Int(ll.addBits)))
-            br.reload()
+            let ofBits = Int(of.addBits), mlBits = Int(ml.addBits), llBits = Int(ll.addBits)
+            // After a reload at least 57 bits are available: enough for extra bits totalling ≤ 31
+            // plus the three state updates (≤ 9 + 9 + 8). Longer extras take extra reloads.
+            let offValue: Int, mlen: Int, llen: Int
+            if ofBits &+ mlBits &+ llBits <= 31 {
+                offValue = Int(of.baseValue) &+ Int(truncatingIfNeeded: br.read(ofBits))
+                mlen = Int(ml.baseValue) &+ Int(truncatingIfNeeded: br.read(mlBits))
+                llen = Int(ll.baseValue) &+ Int(truncatingIfNeeded: br.read(llBits))
+            } else {
+                offValue = Int(of.baseValue) &+ Int(truncatingIfNeeded: br.read(ofBits))
+                br.reload()
+                mlen = Int(ml.baseValue) &+ Int(truncatingIfNeeded: br.read(mlBits))
+                llen = Int(ll.baseValue) &+ Int(truncatingIfNeeded: br.read(llBits))
+                br.reload()
+            }
             if remaining > 0 {
                 llS = Int(ll.nextState) &+ Int(truncatingIfNeeded: br.read(Int(ll.nbBits)))
                 mlS = Int(ml.nextState) &+ Int(truncatingIfNeeded: br.read(Int(ml.nbBits)))
                 ofS = Int(of.nextState) &+ Int(truncatingIfNeeded: br.read(Int(of.nbBits)))
-                br.reload()
             }
+            br.reload()
             var offset: Int
             if ofBits > 1 {
                 offset = offValue &- 3

@@ -101,6 +101,8 @@ struct ZstdEncoder {
     let maxDistance: Int
     var rep1 = 1, rep2 = 4, rep3 = 8
     var out: [UInt8] = []
+    /// Estimated cost of one literal in the current block, in quarter bits (from its byte histogram).
+    var literalQuarterBits = 32
     /// Owns a copy when the caller's buffer is empty (so `src` is always valid).
     let empty = UnsafeMutablePointer<UInt8>.allocate(capacity: 8)
 
@@ -235,7 +237,10 @@ struct ZstdEncoder {
             if dist > maxDistance || dist <= 0 { break }
             if read32(cand) == v {
                 let l = matchLength(cand, i, end)
-                if l > bestLen + (bestOff == rep1 ? 1 : 0) { bestLen = l; bestOff = dist }
+                // Short matches far away cost more bits than the literals they replace.
+                // (about 16 bits of codes plus the offset's extra bits, against the literals' estimated cost)
+                let needed = max(Self.minMatch, (zstdHighBit(dist + 3) + 16) * 4 / literalQuarterBits + 1)
+                if l >= needed && l > bestLen + (bestOff == rep1 ? 1 : 0) { bestLen = l; bestOff = dist }
             }
             tries -= 1
             if chainMask == 0 { break }
@@ -248,6 +253,7 @@ struct ZstdEncoder {
 
     /// Builds the body of a compressed block for [start, end), or nil if it cannot (never for valid input).
     mutating func compressedBlock(_ start: Int, _ end: Int) -> [UInt8]? {
+        literalQuarterBits = estimateLiteralCost(start, end)
         var seqs: [ZstdSequence] = []
         var literals: [UInt8] = []
         literals.reserveCapacity(end - start)
@@ -287,21 +293,7 @@ struct ZstdEncoder {
         literals.append(contentsOf: UnsafeBufferPointer(start: src + anchor, count: end - anchor))
         var body: [UInt8] = []
         body.reserveCapacity(literals.count + seqs.count * 3 + 16)
-        // Literals section: RLE when all equal, else raw.
-        let rle = literals.count > 1 && literals.allSatisfy { $0 == literals[0] }
-        let type = rle ? 1 : 0
-        let c = literals.count
-        if c < 32 {
-            body.append(UInt8(type | c << 3))
-        } else if c < 4096 {
-            body.append(UInt8(truncatingIfNeeded: type | 1 << 2 | (c & 15) << 4))
-            body.append(UInt8(truncatingIfNeeded: c >> 4))
-        } else {
-            body.append(UInt8(truncatingIfNeeded: type | 3 << 2 | (c & 15) << 4))
-            body.append(UInt8(truncatingIfNeeded: c >> 4))
-            body.append(UInt8(truncatingIfNeeded: c >> 12))
-        }
-        if rle { body.append(literals[0]) } else { body += literals }
+        body += Self.literalsSection(literals)
         // Sequences section.
         let ns = seqs.count
         if ns < 128 {
@@ -318,6 +310,229 @@ struct ZstdEncoder {
         body.append(0)  // predefined tables for all three codes
         body += encodeSequences(seqs)
         return body
+    }
+
+    /// Raw or RLE literals section header plus payload.
+    static func rawLiterals(_ literals: [UInt8], rle: Bool) -> [UInt8] {
+        var body: [UInt8] = []
+        let type = rle ? 1 : 0
+        let c = literals.count
+        if c < 32 {
+            body.append(UInt8(type | c << 3))
+        } else if c < 4096 {
+            body.append(UInt8(truncatingIfNeeded: type | 1 << 2 | (c & 15) << 4))
+            body.append(UInt8(truncatingIfNeeded: c >> 4))
+        } else {
+            body.append(UInt8(truncatingIfNeeded: type | 3 << 2 | (c & 15) << 4))
+            body.append(UInt8(truncatingIfNeeded: c >> 4))
+            body.append(UInt8(truncatingIfNeeded: c >> 12))
+        }
+        if rle { body.append(literals[0]) } else { body += literals }
+        return body
+    }
+
+    /// The smallest of raw, RLE and Huffman-coded literals.
+    static func literalsSection(_ literals: [UInt8]) -> [UInt8] {
+        if literals.count > 1 && literals.allSatisfy({ $0 == literals[0] }) { return rawLiterals(literals, rle: true) }
+        let raw = rawLiterals(literals, rle: false)
+        if literals.count >= 64, let huf = huffmanLiterals(literals), huf.count < raw.count { return huf }
+        return raw
+    }
+
+    /// Code lengths (≤ 11 bits, complete prefix code) for the byte frequencies, or nil if fewer than two symbols.
+    static func huffmanLengths(_ freq: [Int]) -> [Int]? {
+        let maxLen = 11
+        let used = (0..<256).filter { freq[$0] > 0 }
+        guard used.count >= 2 else { return nil }
+        let total = freq.reduce(0, +)
+        var len = [Int](repeating: 0, count: 256)
+        for s in used {
+            var l = 1
+            while l < maxLen && (freq[s] << l) < total { l += 1 }
+            len[s] = l
+        }
+        let target = 1 << maxLen
+        var kraft = used.reduce(0) { $0 + (1 << (maxLen - len[$1])) }
+        let ascending = used.sorted { freq[$0] < freq[$1] }
+        while kraft > target {
+            for s in ascending where len[s] < maxLen {
+                kraft -= 1 << (maxLen - len[s] - 1)
+                len[s] += 1
+                if kraft <= target { break }
+            }
+        }
+        let descending = ascending.reversed()
+        while kraft < target {
+            var changed = false
+            for s in descending where len[s] > 1 && kraft + (1 << (maxLen - len[s])) <= target {
+                kraft += 1 << (maxLen - len[s])
+                len[s] -= 1
+                changed = true
+            }
+            if !changed { return nil }
+        }
+        return len
+    }
+
+    /// Huffman-compressed literals (weights in direct representation), or nil when not applicable.
+    static func huffmanLiterals(_ literals: [UInt8]) -> [UInt8]? {
+        var freq = [Int](repeating: 0, count: 256)
+        for b in literals { freq[Int(b)] += 1 }
+        guard let len = huffmanLengths(freq) else { return nil }
+        let maxBits = len.max()!
+        let maxSym = (0..<256).last { len[$0] > 0 }!
+        var weight = [Int](repeating: 0, count: 256)
+        for s in 0..<256 where len[s] > 0 { weight[s] = maxBits + 1 - len[s] }
+        // Canonical codes in the decoder's table order: by weight, then by symbol.
+        var code = [Int](repeating: 0, count: 256)
+        var pos = 0
+        for w in 1...maxBits {
+            for s in 0...maxSym where weight[s] == w {
+                code[s] = pos >> (w - 1)
+                pos += 1 << (w - 1)
+            }
+        }
+        // Tree description: the last symbol's weight is implied.
+        var tree: [UInt8] = []
+        if maxSym <= 128 {
+            tree.append(UInt8(127 + maxSym))
+            var k = 0
+            while k < maxSym {
+                let hi = weight[k], lo = k + 1 < maxSym ? weight[k + 1] : 0
+                tree.append(UInt8(hi << 4 | lo))
+                k += 2
+            }
+        } else {
+            guard let fse = fseWeights(Array(weight[0..<maxSym])) else { return nil }
+            tree = fse
+        }
+        func stream(_ from: Int, _ to: Int) -> [UInt8] {
+            var w = ZstdBitWriter()
+            w.bytes.reserveCapacity((to - from) * maxBits / 8 + 8)
+            var i = to - 1
+            while i >= from {
+                let s = Int(literals[i])
+                w.add(code[s], len[s])
+                i -= 1
+            }
+            return w.finish()
+        }
+        let c = literals.count
+        var payload = tree
+        let four = c >= 256
+        if four {
+            let seg = (c + 3) / 4
+            let s1 = stream(0, seg), s2 = stream(seg, 2 * seg), s3 = stream(2 * seg, 3 * seg), s4 = stream(3 * seg, c)
+            guard s1.count <= 0xFFFF, s2.count <= 0xFFFF, s3.count <= 0xFFFF else { return nil }
+            for x in [s1.count, s2.count, s3.count] { payload += [UInt8(x & 255), UInt8(x >> 8)] }
+            payload += s1 + s2 + s3 + s4
+        } else {
+            payload += stream(0, c)
+        }
+        let comp = payload.count
+        var header: [UInt8]
+        if !four {
+            guard c <= 1023, comp <= 1023 else { return nil }
+            let h = 2 | 0 << 2 | c << 4 | comp << 14
+            header = [UInt8(h & 255), UInt8((h >> 8) & 255), UInt8(h >> 16)]
+        } else if c <= 1023 && comp <= 1023 {
+            let h = 2 | 1 << 2 | c << 4 | comp << 14
+            header = [UInt8(h & 255), UInt8((h >> 8) & 255), UInt8(h >> 16)]
+        } else if c <= 16383 && comp <= 16383 {
+            let h = 2 | 2 << 2 | c << 4 | comp << 18
+            header = [UInt8(h & 255), UInt8((h >> 8) & 255), UInt8((h >> 16) & 255), UInt8(h >> 24)]
+        } else if c <= 262_143 && comp <= 262_143 {
+            let h = 2 | 3 << 2 | c << 4 | comp << 22
+            header = (0..<5).map { UInt8((h >> (8 * $0)) & 255) }
+        } else {
+            return nil
+        }
+        return header + payload
+    }
+
+    /// FSE-compressed Huffman weights (for alphabets above 128 symbols), or nil if that does not fit.
+    static func fseWeights(_ weights: [Int]) -> [UInt8]? {
+        let n = weights.count
+        guard n >= 2 else { return nil }
+        let log = 6, size = 1 << log
+        var freq = [Int](repeating: 0, count: 13)
+        for w in weights { freq[w] += 1 }
+        // Normalize to 64 with every used value in 1...32 (so that every state transition reads at
+        // least one bit, which is what ends the decoder's two-state loop at the right symbol).
+        var norm = freq.map { $0 == 0 ? 0 : min(32, max(1, ($0 * size + n / 2) / n)) }
+        var sum = norm.reduce(0, +)
+        while sum != size {
+            let order = (0..<13).filter { norm[$0] > 0 }.sorted { freq[$0] > freq[$1] }
+            var moved = false
+            for v in order {
+                if sum < size && norm[v] < 32 { norm[v] += 1; sum += 1; moved = true; break }
+                if sum > size && norm[v] > 1 { norm[v] -= 1; sum -= 1; moved = true; break }
+            }
+            if !moved { return nil }
+        }
+        let last = (0..<13).last { norm[$0] > 0 }!
+        var w = ZstdBitWriter()
+        // Table description (the inverse of ZstdFSE.readCounts).
+        w.add(log - 5, 4)
+        var remaining = size + 1, threshold = size, nbBits = log + 1
+        var v = 0
+        var previousZero = false
+        while v <= last {
+            if previousZero {
+                var run = 0
+                while norm[v + run] == 0 { run += 1 }
+                v += run
+                while run >= 3 { w.add(3, 2); run -= 3 }
+                w.add(run, 2)
+            }
+            let c = norm[v]
+            var value = c + 1  // counts here are never −1
+            let maxLow = 2 * threshold - 1 - remaining
+            if value < maxLow {
+                w.add(value, nbBits - 1)
+            } else {
+                if value >= threshold { value += maxLow }
+                w.add(value, nbBits)
+            }
+            remaining -= c
+            previousZero = c == 0
+            while remaining < threshold { nbBits -= 1; threshold >>= 1 }
+            v += 1
+        }
+        guard remaining == 1 else { return nil }
+        w.flush()
+        var header = w.bytes
+        if w.count > 0 { header.append(UInt8(truncatingIfNeeded: w.acc)) }
+        // Two interleaved states: even positions on the first, odd on the second.
+        let enc = ZstdFSEEncoder(norm.map { Int16($0) }, log: log)
+        var bits = ZstdBitWriter()
+        var state = [0, 0]
+        state[(n - 1) & 1] = enc.initial(weights[n - 1])
+        state[(n - 2) & 1] = enc.initial(weights[n - 2])
+        var i = n - 3
+        while i >= 0 {
+            enc.encode(weights[i], &state[i & 1], &bits)
+            i -= 1
+        }
+        enc.flush(state[1], &bits)
+        enc.flush(state[0], &bits)
+        let body = header + bits.finish()
+        guard body.count < 128 else { return nil }
+        return [UInt8(body.count)] + body
+    }
+
+    /// Shannon code length of the block's bytes, averaged, in quarter bits (4...32).
+    func estimateLiteralCost(_ start: Int, _ end: Int) -> Int {
+        var freq = [Int](repeating: 0, count: 256)
+        for i in start..<end { freq[Int(src[i])] += 1 }
+        let total = end - start
+        var bits = 0
+        for c in freq where c > 0 {
+            var l = 0
+            while l < 8 && (c << l) < total { l += 1 }
+            bits += c * l
+        }
+        return min(32, max(4, bits * 4 / max(1, total)))
     }
 
     /// Chooses the Offset_Value for a match at distance `off` and updates the repeat offsets like the decoder.
