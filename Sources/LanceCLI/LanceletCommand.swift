@@ -5,7 +5,23 @@ public struct LanceletCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "lancelet",
         abstract: "Read, write and search Lance datasets.",
-        subcommands: [])
+        subcommands: [InfoCommand.self, ScanCommand.self, TakeCommand.self])
 
     public init() {}
+
+    /// Parses `arguments` (the process arguments when nil), runs the command and exits with its code:
+    /// 0 on success, 1 on a runtime error, 64 on a usage error.
+    public static func runAndExit(_ arguments: [String]? = nil) async -> Never {
+        do {
+            var command = try parseAsRoot(arguments)
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+            exit()
+        } catch {
+            exit(withError: error)
+        }
+    }
 }

@@ -1,3 +1,3 @@
 import LanceCLI
 
-await LanceletCommand.main()
+await LanceletCommand.runAndExit()

@@ -1,0 +1,285 @@
+import LanceArrow
+import LanceCore
+import LanceFile
+import LanceIO
+
+/// Names of the virtual columns scans and takes can add.
+public enum VirtualColumn {
+    public static let rowAddress = "_rowaddr"
+    public static let rowId = "_rowid"
+}
+
+extension Dataset {
+    /// Streams the dataset's rows fragment by fragment, one batch range at a time.
+    ///
+    /// - Parameters:
+    ///   - columns: top-level column names to read (all when nil; none with `[]`).
+    ///   - limit, offset: applied across fragments to the live rows, in scan order.
+    ///   - withRowAddress: adds `_rowaddr` (uint64, `fragment_id << 32 | physical offset`).
+    ///   - withRowId: adds `_rowid` (uint64; the stable row id, or the row address without stable ids).
+    ///   - batchSize: physical rows decoded per batch (batches are smaller where rows are deleted).
+    /// Errors (an unknown column, a corrupt file) are thrown by the sequence's iterator.
+    public func scan(columns: [String]? = nil, limit: Int? = nil, offset: Int = 0, withRowAddress: Bool = false,
+                     withRowId: Bool = false, batchSize: Int = 8192) -> DatasetScan {
+        DatasetScan(dataset: self, columns: columns, limit: limit, offset: offset, withRowAddress: withRowAddress,
+                    withRowId: withRowId, batchSize: batchSize)
+    }
+
+    /// Reads the whole scan into one batch.
+    public func toBatch(columns: [String]? = nil, limit: Int? = nil, offset: Int = 0, withRowAddress: Bool = false,
+                        withRowId: Bool = false) async throws -> RecordBatch {
+        var batches: [RecordBatch] = []
+        for try await b in scan(columns: columns, limit: limit, offset: offset, withRowAddress: withRowAddress,
+                                withRowId: withRowId) {
+            batches.append(b)
+        }
+        if batches.isEmpty {
+            let fields = try resolve(columns: columns)
+            return try Dataset.assemble(fields: fields, columns: fields.map { .nulls($0.type, count: 0) },
+                                        rowAddresses: withRowAddress ? [] : nil, rowIds: withRowId ? [] : nil, count: 0)
+        }
+        return try RecordBatch.concat(batches)
+    }
+
+    /// The top-level fields named by `columns` (all when nil), in the order given.
+    func resolve(columns: [String]?) throws -> [LanceField] {
+        guard let columns else { return lanceSchema.fields }
+        return try columns.map { name in
+            guard let f = lanceSchema.field(named: name) else {
+                throw LanceError(.invalidInput, "no column named `\(name)` (columns: \(lanceSchema.fields.map(\.name).joined(separator: ", ")))",
+                                 column: name)
+            }
+            return f
+        }
+    }
+
+    /// Builds an output batch: the fields' columns, then `_rowaddr`, then `_rowid`.
+    static func assemble(fields: [LanceField], columns: [ArrayData], rowAddresses: [UInt64]?, rowIds: [UInt64]?,
+                         count: Int) throws -> RecordBatch {
+        var schemaFields: [Field] = []
+        var arrays: [ArrayData] = []
+        for (f, c) in zip(fields, columns) {
+            // The decoder's type is authoritative (child names can differ in spelling).
+            schemaFields.append(Field(f.name, c.type, nullable: f.nullable, metadata: f.metadata))
+            arrays.append(c)
+        }
+        if let rowAddresses {
+            schemaFields.append(Field(VirtualColumn.rowAddress, .uint64, nullable: false))
+            arrays.append(.primitive(.uint64, values: rowAddresses))
+        }
+        if let rowIds {
+            schemaFields.append(Field(VirtualColumn.rowId, .uint64, nullable: false))
+            arrays.append(.primitive(.uint64, values: rowIds))
+        }
+        if arrays.isEmpty { return RecordBatch(emptyWithCount: count) }
+        return try RecordBatch(schema: Schema(schemaFields), columns: arrays)
+    }
+}
+
+/// Physical rows of one fragment to decode: a contiguous range or ascending rows.
+enum RowSelection: Sendable {
+    case range(Range<Int>)
+    case rows([Int])
+
+    var count: Int {
+        switch self {
+        case .range(let r): return r.count
+        case .rows(let r): return r.count
+        }
+    }
+
+    func forEach(_ body: (Int) -> Void) {
+        switch self {
+        case .range(let r): r.forEach(body)
+        case .rows(let r): r.forEach(body)
+        }
+    }
+}
+
+/// Opens each data file of a fragment once and decodes selections of its rows.
+struct FragmentReader: Sendable {
+    let dataset: Dataset
+    let fragment: Fragment
+    private var readers: [String: LanceFileReader] = [:]
+
+    init(dataset: Dataset, fragment: Fragment) {
+        self.dataset = dataset
+        self.fragment = fragment
+    }
+
+    mutating func reader(for file: DataFileInfo) async throws -> LanceFileReader {
+        if let r = readers[file.path] { return r }
+        let object = try await dataset.store.open(file.objectPath)
+        let r = try await LanceFileReader.open(object)
+        guard r.rowCount >= UInt64(fragment.physicalRows) else {
+            throw LanceError.corrupt("data file has \(r.rowCount) rows but fragment \(fragment.id) has \(fragment.physicalRows)",
+                                     path: r.path)
+        }
+        readers[file.path] = r
+        return r
+    }
+
+    /// Decodes `selection` of every field (nulls for a field no data file of the fragment holds).
+    mutating func decode(_ fields: [LanceField], _ selection: RowSelection) async throws -> [ArrayData] {
+        var out: [ArrayData] = []
+        out.reserveCapacity(fields.count)
+        for field in fields {
+            guard let file = fragment.file(for: field) else {
+                out.append(.nulls(field.type, count: selection.count))
+                continue
+            }
+            let r = try await reader(for: file)
+            let array: ArrayData
+            switch selection {
+            case .range(let range): array = try await r.read(field, columns: file.columnMap, rows: range)
+            case .rows(let rows): array = try await r.take(field, columns: file.columnMap, rows: rows)
+            }
+            guard array.count == selection.count else {
+                throw LanceError(.internal, "decoder returned \(array.count) rows, expected \(selection.count)",
+                                 path: r.path, column: field.name)
+            }
+            out.append(array)
+        }
+        return out
+    }
+}
+
+/// The rows of a dataset as an asynchronous sequence of record batches (see ``Dataset/scan(columns:limit:offset:withRowAddress:withRowId:batchSize:)``).
+public struct DatasetScan: AsyncSequence, Sendable {
+    public typealias Element = RecordBatch
+    let dataset: Dataset
+    let columns: [String]?
+    let limit: Int?
+    let offset: Int
+    let withRowAddress: Bool
+    let withRowId: Bool
+    let batchSize: Int
+
+    init(dataset: Dataset, columns: [String]?, limit: Int?, offset: Int, withRowAddress: Bool, withRowId: Bool, batchSize: Int) {
+        self.dataset = dataset
+        self.columns = columns
+        self.limit = limit
+        self.offset = offset
+        self.withRowAddress = withRowAddress
+        self.withRowId = withRowId
+        self.batchSize = batchSize
+    }
+
+    public func makeAsyncIterator() -> Iterator { Iterator(scan: self) }
+
+    public struct Iterator: AsyncIteratorProtocol {
+        let scan: DatasetScan
+        var fields: [LanceField]?
+        var nextFragment = 0
+        var remainingOffset: Int
+        var remainingLimit: Int
+        var current: Cursor?
+        var finished = false
+
+        struct Cursor {
+            var reader: FragmentReader
+            var deletions: DeletionVector?
+            var rowIds: [UInt64]?
+            var position = 0
+        }
+
+        init(scan: DatasetScan) {
+            self.scan = scan
+            remainingOffset = Swift.max(0, scan.offset)
+            remainingLimit = scan.limit.map { Swift.max(0, $0) } ?? Int.max
+        }
+
+        public mutating func next() async throws -> RecordBatch? {
+            if finished { return nil }
+            do {
+                let batch = try await produce()
+                if batch == nil { finished = true }
+                return batch
+            } catch {
+                finished = true
+                throw error
+            }
+        }
+
+        mutating func produce() async throws -> RecordBatch? {
+            let ds = scan.dataset
+            if fields == nil {
+                guard scan.batchSize > 0 else { throw LanceError.invalid("batch size must be positive") }
+                guard scan.offset >= 0 else { throw LanceError.invalid("offset must not be negative") }
+                if let l = scan.limit, l < 0 { throw LanceError.invalid("limit must not be negative") }
+                fields = try ds.resolve(columns: scan.columns)
+            }
+            let fields = self.fields!
+            while remainingLimit > 0 {
+                if current == nil {
+                    guard nextFragment < ds.fragments.count else { return nil }
+                    let f = ds.fragments[nextFragment]
+                    nextFragment += 1
+                    let live = try await ds.liveRows(f)
+                    if live == 0 { continue }
+                    if remainingOffset >= live {
+                        remainingOffset -= live
+                        continue
+                    }
+                    let deletions = try await ds.deletionVector(f)
+                    let rowIds = scan.withRowId ? try await ds.rowIds(f, deletions: deletions) : nil
+                    current = Cursor(reader: FragmentReader(dataset: ds, fragment: f), deletions: deletions, rowIds: rowIds)
+                }
+                let f = current!.reader.fragment
+                let start = current!.position
+                guard start < f.physicalRows else {
+                    current = nil
+                    continue
+                }
+                let end = Swift.min(start + scan.batchSize, f.physicalRows)
+                current!.position = end
+                let selection: RowSelection
+                if let dv = current!.deletions {
+                    var rows: [Int] = []
+                    rows.reserveCapacity(end - start)
+                    for p in start ..< end where !dv.isDeleted(p) { rows.append(p) }
+                    let skip = Swift.min(remainingOffset, rows.count)
+                    remainingOffset -= skip
+                    let n = Swift.min(rows.count - skip, remainingLimit)
+                    if n == 0 { continue }
+                    let chosen = Array(rows[skip ..< skip + n])
+                    if chosen.last! - chosen[0] + 1 == chosen.count {
+                        selection = .range(chosen[0] ..< chosen[0] + chosen.count)
+                    } else {
+                        selection = .rows(chosen)
+                    }
+                } else {
+                    let skip = Swift.min(remainingOffset, end - start)
+                    remainingOffset -= skip
+                    let n = Swift.min(end - start - skip, remainingLimit)
+                    if n == 0 { continue }
+                    selection = .range(start + skip ..< start + skip + n)
+                }
+                remainingLimit -= selection.count
+                let columns = try await current!.reader.decode(fields, selection)
+                var addresses: [UInt64]?
+                var ids: [UInt64]?
+                if scan.withRowAddress || scan.withRowId {
+                    var a: [UInt64] = []
+                    a.reserveCapacity(selection.count)
+                    let base = f.id << 32
+                    selection.forEach { a.append(base | UInt64($0)) }
+                    if scan.withRowAddress { addresses = a }
+                    if scan.withRowId {
+                        if let rowIds = current!.rowIds {
+                            var r: [UInt64] = []
+                            r.reserveCapacity(selection.count)
+                            selection.forEach { r.append(rowIds[$0]) }
+                            ids = r
+                        } else {
+                            ids = a
+                        }
+                    }
+                }
+                return try Dataset.assemble(fields: fields, columns: columns, rowAddresses: addresses, rowIds: ids,
+                                            count: selection.count)
+            }
+            return nil
+        }
+    }
+}
