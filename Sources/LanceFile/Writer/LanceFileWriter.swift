@@ -59,6 +59,7 @@ public actor LanceFileWriter {
     private var pendingBytes: [Int]
     private var rows: UInt64 = 0
     private var finished = false
+    private var singlePageColumns: [Int: Lance_File_V2_Encoding] = [:]
     private var failed = false
 
     /// Creates a writer. Throws `unsupported` for versions other than 2.0, 2.1 and 2.2.
@@ -124,6 +125,12 @@ public actor LanceFileWriter {
         guard !failed else { throw LanceError.invalid("writer failed earlier") }
         for k in 0 ..< schema.fields.count { try await flush(field: k) }
         finished = true
+        for (c, encoding) in singlePageColumns.sorted(by: { $0.key < $1.key }) where columnRows[c] > 0 {
+            var p = Lance_File_V2_ColumnMetadata.Page()
+            p.length = columnRows[c]
+            p.encoding = encoding
+            pages[c] = [p]
+        }
         var out = ByteSink()
         // Global buffer 0: the file descriptor.
         padTo64(&out)
@@ -214,6 +221,12 @@ public actor LanceFileWriter {
     }
 
     private func place(_ page: EncodedPage, into out: inout ByteSink) {
+        if page.singlePage {
+            // pylance reads a 2.0 struct column only as one page spanning the whole file.
+            columnRows[page.column] += page.length
+            singlePageColumns[page.column] = page.encoding
+            return
+        }
         var p = Lance_File_V2_ColumnMetadata.Page()
         for b in page.buffers {
             padTo64(&out)

@@ -55,7 +55,8 @@ enum V20Encoder {
             }
             var e = AE()
             e.arrayEncoding = .struct(Lance_Encodings_SimpleStruct())
-            pages.append(EncodedPage(column: column, buffers: [], encoding: try WriterUtil.direct(e), length: UInt64(a.count)))
+            pages.append(EncodedPage(column: column, buffers: [], encoding: try WriterUtil.direct(e), length: UInt64(a.count),
+                                     singlePage: true))
             for (child, data) in zip(field.children, a.children) {
                 try encode(field: child, array: data, columns: columns, into: &pages)
             }

@@ -11,6 +11,9 @@ struct EncodedPage {
     var encoding: Lance_File_V2_Encoding
     /// Rows (2.1+: top-level rows; 2.0: values of this column) in the page.
     var length: UInt64
+    /// The column must be stored as a single page spanning all rows (2.0 struct columns); the
+    /// writer accumulates the length and emits the page at the end.
+    var singlePage = false
 }
 
 /// Little-endian byte assembly.
