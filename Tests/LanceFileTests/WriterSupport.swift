@@ -296,18 +296,61 @@ enum PylanceCheck {
 
     /// Writes the expected-values JSON for `columns` next to `file`.
     static func writeExpected(_ columns: [TestColumn], rows: Int, version: FileVersion, to path: String) throws {
-        var cols: [String: Any] = [:]
-        for c in columns { cols[c.field.name] = ["type": c.field.type.description, "values": c.expected] as [String: Any] }
-        // Column order matters: serialize by hand around an ordered key list.
-        var parts: [String] = []
-        for c in columns {
-            let body = try JSONSerialization.data(withJSONObject: cols[c.field.name]!, options: [])
-            let key = try JSONSerialization.data(withJSONObject: [c.field.name], options: [])
-            let keyString = String(decoding: key, as: UTF8.self).dropFirst().dropLast()
-            parts.append("\(keyString): \(String(decoding: body, as: UTF8.self))")
+        var out = "{\"rows\": \(rows), \"version\": \"\(version)\", \"columns\": {"
+        for (k, c) in columns.enumerated() {
+            if k > 0 { out += ", " }
+            json(c.field.name, into: &out)
+            out += ": {\"type\": "
+            json(c.field.type.description, into: &out)
+            out += ", \"values\": "
+            json(c.expected, into: &out)
+            out += "}"
         }
-        let json = "{\"rows\": \(rows), \"version\": \"\(version)\", \"columns\": {\(parts.joined(separator: ", "))}}"
-        try json.write(toFile: path, atomically: true, encoding: .utf8)
+        out += "}}"
+        try out.write(toFile: path, atomically: true, encoding: .utf8)
+    }
+
+    /// A small JSON serializer for the canonical values (JSONSerialization is slow in debug builds).
+    static func json(_ v: Any, into out: inout String) {
+        let m = Mirror(reflecting: v)
+        if m.displayStyle == .optional {
+            if let c = m.children.first { json(c.value, into: &out) } else { out += "null" }
+            return
+        }
+        switch v {
+        case is NSNull: out += "null"
+        case let b as Bool: out += b ? "true" : "false"
+        case let i as Int: out += String(i)
+        case let n as NSNumber: out += n.stringValue
+        case let s as String:
+            out += "\""
+            for u in s.unicodeScalars {
+                switch u {
+                case "\"": out += "\\\""
+                case "\\": out += "\\\\"
+                default:
+                    if u.value < 0x20 { out += String(format: "\\u%04x", u.value) } else { out.unicodeScalars.append(u) }
+                }
+            }
+            out += "\""
+        case let a as [Any]:
+            out += "["
+            for (k, x) in a.enumerated() {
+                if k > 0 { out += "," }
+                json(x, into: &out)
+            }
+            out += "]"
+        case let d as [String: Any]:
+            out += "{"
+            for (k, (key, x)) in d.sorted(by: { $0.key < $1.key }).enumerated() {
+                if k > 0 { out += "," }
+                json(key, into: &out)
+                out += ":"
+                json(x, into: &out)
+            }
+            out += "}"
+        default: out += "\"\(v)\""
+        }
     }
 
     static func tempDir() throws -> String {
