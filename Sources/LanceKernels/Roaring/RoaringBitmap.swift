@@ -1,22 +1,280 @@
 /// A set of 32-bit integers with the portable Roaring serialization (as CRoaring and pyroaring write it).
+///
+/// Values are grouped by their high 16 bits into containers. In memory a container is a sorted array of
+/// low halves (up to 4096 values) or a 65536-bit bitmap. Run containers found in serialized input are
+/// expanded into one of those two forms; `serialized()` writes the no-run format (cookie 12346).
 public struct RoaringBitmap: Sendable, Equatable {
-    private var values: Set<UInt32> = []
+    enum Container: Sendable, Equatable {
+        case array([UInt16])
+        /// 1024 words and the number of set bits.
+        case bitmap([UInt64], Int)
+
+        var cardinality: Int {
+            switch self {
+            case .array(let a): return a.count
+            case .bitmap(_, let c): return c
+            }
+        }
+
+        func contains(_ low: UInt16) -> Bool {
+            switch self {
+            case .array(let a): return RoaringBitmap.lowerBound(a, low).found
+            case .bitmap(let w, _): return w[Int(low >> 6)] >> UInt64(low & 63) & 1 == 1
+            }
+        }
+    }
+
+    static let arrayLimit = 4096
+    static let cookieNoRuns: UInt32 = 12346
+    static let cookieRuns: UInt32 = 12347
+    static let noOffsetThreshold = 4
+
+    private(set) var keys: [UInt16] = []
+    private(set) var containers: [Container] = []
 
     public init() {}
 
-    public init<S: Sequence>(_ values: S) where S.Element == UInt32 { self.values = Set(values) }
-
-    /// Reads the portable serialization.
-    public init(serialized: UnsafeRawBufferPointer) throws(CodecError) {
-        throw CodecError(.unsupported, "roaring deserialization not implemented yet")
+    public init<S: Sequence>(_ values: S) where S.Element == UInt32 {
+        for v in values { insert(v) }
     }
 
-    public var count: Int { values.count }
-    public func contains(_ v: UInt32) -> Bool { values.contains(v) }
-    public mutating func insert(_ v: UInt32) { values.insert(v) }
-    /// The values in ascending order.
-    public var sortedValues: [UInt32] { values.sorted() }
+    public var count: Int { containers.reduce(0) { $0 + $1.cardinality } }
+    public var isEmpty: Bool { containers.isEmpty }
 
-    /// The portable serialization.
-    public func serialized() -> [UInt8] { fatalError("roaring serialization not implemented yet") }
+    public func contains(_ v: UInt32) -> Bool {
+        let (i, found) = Self.lowerBound(keys, UInt16(v >> 16))
+        return found && containers[i].contains(UInt16(truncatingIfNeeded: v))
+    }
+
+    public mutating func insert(_ v: UInt32) {
+        let key = UInt16(v >> 16), low = UInt16(truncatingIfNeeded: v)
+        let (i, found) = Self.lowerBound(keys, key)
+        if !found {
+            keys.insert(key, at: i)
+            containers.insert(.array([low]), at: i)
+            return
+        }
+        switch containers[i] {
+        case .array(var a):
+            let (j, present) = Self.lowerBound(a, low)
+            if present { return }
+            containers[i] = .array([])  // drop the reference so the insert below does not copy
+            a.insert(low, at: j)
+            if a.count > Self.arrayLimit {
+                var words = [UInt64](repeating: 0, count: 1024)
+                for x in a { words[Int(x >> 6)] |= 1 << UInt64(x & 63) }
+                containers[i] = .bitmap(words, a.count)
+            } else {
+                containers[i] = .array(a)
+            }
+        case .bitmap(var w, let c):
+            let bit: UInt64 = 1 << UInt64(low & 63)
+            if w[Int(low >> 6)] & bit != 0 { return }
+            containers[i] = .array([])
+            w[Int(low >> 6)] |= bit
+            containers[i] = .bitmap(w, c + 1)
+        }
+    }
+
+    /// The values in ascending order.
+    public var sortedValues: [UInt32] {
+        var out: [UInt32] = []
+        out.reserveCapacity(count)
+        for (k, c) in zip(keys, containers) {
+            let high = UInt32(k) << 16
+            switch c {
+            case .array(let a): for x in a { out.append(high | UInt32(x)) }
+            case .bitmap(let w, _):
+                for (wi, word) in w.enumerated() {
+                    var bits = word
+                    while bits != 0 {
+                        out.append(high | UInt32(wi * 64 + bits.trailingZeroBitCount))
+                        bits &= bits - 1
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    @inline(__always)
+    static func lowerBound(_ a: [UInt16], _ x: UInt16) -> (index: Int, found: Bool) {
+        var lo = 0, hi = a.count
+        while lo < hi {
+            let mid = (lo + hi) >> 1
+            if a[mid] < x { lo = mid + 1 } else { hi = mid }
+        }
+        return (lo, lo < a.count && a[lo] == x)
+    }
+
+    // MARK: - Serialization
+
+    /// Reads the portable serialization. Trailing bytes after the last container are ignored.
+    public init(serialized raw: UnsafeRawBufferPointer) throws(CodecError) {
+        var r = Reader(raw: raw)
+        let cookie = try r.u32()
+        let size: Int
+        var isRun: [Bool]
+        if cookie & 0xFFFF == Self.cookieRuns {
+            size = Int(cookie >> 16) + 1
+            let runBytes = try r.bytes((size + 7) / 8)
+            isRun = (0..<size).map { runBytes[$0 / 8] >> UInt8($0 % 8) & 1 == 1 }
+        } else if cookie == Self.cookieNoRuns {
+            size = Int(try r.u32())
+            guard size <= 65536 else { throw CodecError(.corrupt, "roaring bitmap with \(size) containers") }
+            isRun = [Bool](repeating: false, count: size)
+        } else {
+            throw CodecError(.corrupt, "unknown roaring cookie \(cookie)")
+        }
+        // Key and cardinality pairs; check the whole header is there before allocating per container.
+        guard r.remaining >= 4 * size else { throw CodecError(.truncated, "roaring header cut off", offset: r.pos) }
+        var cards: [Int] = []
+        keys.reserveCapacity(size)
+        cards.reserveCapacity(size)
+        for i in 0..<size {
+            let key = try r.u16()
+            if i > 0 && key <= keys[i - 1] { throw CodecError(.corrupt, "roaring keys not increasing", offset: r.pos - 2) }
+            keys.append(key)
+            cards.append(Int(try r.u16()) + 1)
+        }
+        if cookie == Self.cookieNoRuns || size >= Self.noOffsetThreshold {
+            _ = try r.bytes(4 * size)  // container offsets; containers are read in order instead
+        }
+        containers.reserveCapacity(size)
+        for i in 0..<size {
+            let card = cards[i]
+            if isRun[i] {
+                let nRuns = Int(try r.u16())
+                guard r.remaining >= 4 * nRuns else { throw CodecError(.truncated, "roaring run container cut off", offset: r.pos) }
+                var words = [UInt64](repeating: 0, count: 1024)
+                var total = 0
+                var next = 0  // first value the next run may start at
+                for _ in 0..<nRuns {
+                    let start = Int(try r.u16()), len = Int(try r.u16()) + 1
+                    guard start >= next, start + len <= 65536 else {
+                        throw CodecError(.corrupt, "roaring runs overlap or overflow", offset: r.pos - 4)
+                    }
+                    Self.setRange(&words, start, start + len)
+                    total += len
+                    next = start + len
+                }
+                guard total == card else { throw CodecError(.corrupt, "roaring run container cardinality mismatch", offset: r.pos) }
+                containers.append(Self.normalized(words, total))
+            } else if card <= Self.arrayLimit {
+                let bytes = try r.bytes(2 * card)
+                var a = [UInt16](repeating: 0, count: card)
+                for j in 0..<card {
+                    a[j] = UInt16(bytes[2 * j]) | UInt16(bytes[2 * j + 1]) << 8
+                    if j > 0 && a[j] <= a[j - 1] {
+                        throw CodecError(.corrupt, "roaring array container not increasing", offset: r.pos - 2 * card + 2 * j)
+                    }
+                }
+                containers.append(.array(a))
+            } else {
+                let bytes = try r.bytes(8192)
+                var words = [UInt64](repeating: 0, count: 1024)
+                var total = 0
+                bytes.withUnsafeBytes { p in
+                    for j in 0..<1024 {
+                        words[j] = UInt64(littleEndian: p.loadUnaligned(fromByteOffset: 8 * j, as: UInt64.self))
+                        total += words[j].nonzeroBitCount
+                    }
+                }
+                guard total == card else { throw CodecError(.corrupt, "roaring bitmap container cardinality mismatch", offset: r.pos) }
+                containers.append(Self.normalized(words, total))
+            }
+        }
+    }
+
+    /// Array convenience.
+    public init(serialized bytes: [UInt8]) throws(CodecError) {
+        var result: Result<RoaringBitmap, CodecError> = .success(RoaringBitmap())
+        bytes.withUnsafeBytes { raw in
+            do throws(CodecError) { result = .success(try RoaringBitmap(serialized: raw)) } catch { result = .failure(error) }
+        }
+        self = try result.get()
+    }
+
+    /// The portable serialization (no run containers, cookie 12346), readable by CRoaring/pyroaring.
+    public func serialized() -> [UInt8] {
+        var out: [UInt8] = []
+        func u16(_ v: UInt16) { out.append(UInt8(truncatingIfNeeded: v)); out.append(UInt8(v >> 8)) }
+        func u32(_ v: UInt32) { for s in stride(from: 0, to: 32, by: 8) { out.append(UInt8(truncatingIfNeeded: v >> UInt32(s))) } }
+        u32(Self.cookieNoRuns)
+        u32(UInt32(keys.count))
+        for (k, c) in zip(keys, containers) {
+            u16(k)
+            u16(UInt16(c.cardinality - 1))
+        }
+        var offset = 8 + 8 * keys.count
+        for c in containers {
+            u32(UInt32(offset))
+            offset += c.cardinality <= Self.arrayLimit ? 2 * c.cardinality : 8192
+        }
+        out.reserveCapacity(offset)
+        for c in containers {
+            switch c {
+            case .array(let a): for x in a { u16(x) }
+            case .bitmap(let w, let card):
+                if card <= Self.arrayLimit {
+                    // Not produced by insert, but keep the format rule (card <= 4096 means array).
+                    for (wi, word) in w.enumerated() {
+                        var bits = word
+                        while bits != 0 { u16(UInt16(wi * 64 + bits.trailingZeroBitCount)); bits &= bits - 1 }
+                    }
+                } else {
+                    for word in w { for s in stride(from: 0, to: 64, by: 8) { out.append(UInt8(truncatingIfNeeded: word >> UInt64(s))) } }
+                }
+            }
+        }
+        return out
+    }
+
+    // MARK: - Helpers
+
+    static func setRange(_ words: inout [UInt64], _ start: Int, _ end: Int) {
+        var i = start
+        while i < end {
+            let w = i >> 6, b = i & 63
+            let n = min(64 - b, end - i)
+            let mask: UInt64 = n == 64 ? ~0 : ((1 << UInt64(n)) - 1) << UInt64(b)
+            words[w] |= mask
+            i += n
+        }
+    }
+
+    static func normalized(_ words: [UInt64], _ card: Int) -> Container {
+        if card > arrayLimit { return .bitmap(words, card) }
+        var a: [UInt16] = []
+        a.reserveCapacity(card)
+        for (wi, word) in words.enumerated() {
+            var bits = word
+            while bits != 0 { a.append(UInt16(wi * 64 + bits.trailingZeroBitCount)); bits &= bits - 1 }
+        }
+        return .array(a)
+    }
+
+    struct Reader {
+        let raw: UnsafeRawBufferPointer
+        var pos = 0
+        var remaining: Int { raw.count - pos }
+
+        mutating func u16() throws(CodecError) -> UInt16 {
+            guard remaining >= 2 else { throw CodecError(.truncated, "roaring input ends early", offset: pos) }
+            defer { pos += 2 }
+            return UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: pos, as: UInt16.self))
+        }
+
+        mutating func u32() throws(CodecError) -> UInt32 {
+            guard remaining >= 4 else { throw CodecError(.truncated, "roaring input ends early", offset: pos) }
+            defer { pos += 4 }
+            return UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: pos, as: UInt32.self))
+        }
+
+        mutating func bytes(_ n: Int) throws(CodecError) -> [UInt8] {
+            guard n >= 0, remaining >= n else { throw CodecError(.truncated, "roaring input ends early", offset: pos) }
+            defer { pos += n }
+            return [UInt8](UnsafeRawBufferPointer(rebasing: raw[pos..<(pos + n)]))
+        }
+    }
 }
