@@ -1,0 +1,119 @@
+import Foundation
+import LanceArrow
+import LanceCore
+import LanceProto
+import SwiftProtobuf
+
+/// One page produced by an encoder, before it is placed in the file.
+struct EncodedPage {
+    var column: Int
+    var buffers: [[UInt8]]
+    var encoding: Lance_File_V2_Encoding
+    /// Rows (2.1+: top-level rows; 2.0: values of this column) in the page.
+    var length: UInt64
+    /// The column must be stored as a single page spanning all rows (2.0 struct columns); the
+    /// writer accumulates the length and emits the page at the end.
+    var singlePage = false
+}
+
+/// Little-endian byte assembly.
+struct ByteSink {
+    var bytes: [UInt8] = []
+
+    init(capacity: Int = 0) { bytes.reserveCapacity(capacity) }
+
+    var count: Int { bytes.count }
+
+    mutating func append<T: FixedWidthInteger>(_ v: T) {
+        withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) }
+    }
+
+    mutating func append(_ b: Buffer) { b.withUnsafeBytes { bytes.append(contentsOf: $0) } }
+
+    mutating func append(contentsOf other: [UInt8]) { bytes.append(contentsOf: other) }
+
+    mutating func append(_ raw: UnsafeRawBufferPointer) { bytes.append(contentsOf: raw) }
+
+    /// Pads with `fill` to a multiple of `alignment`.
+    mutating func pad(to alignment: Int, fill: UInt8) {
+        let r = bytes.count % alignment
+        if r != 0 { bytes.append(contentsOf: repeatElement(fill, count: alignment - r)) }
+    }
+}
+
+enum WriterUtil {
+    /// Wraps a message in an `Encoding.direct` holding a `google.protobuf.Any` with the type URL
+    /// pylance writes (`/` + full message name, no host).
+    static func direct<M: SwiftProtobuf.Message>(_ message: M) throws -> Lance_File_V2_Encoding {
+        var any = Google_Protobuf_Any()
+        any.typeURL = "/" + M.protoMessageName
+        any.value = try message.serializedData()
+        var d = Lance_File_V2_DirectEncoding()
+        d.encoding = try any.serializedData()
+        var e = Lance_File_V2_Encoding()
+        e.location = .direct(d)
+        return e
+    }
+
+    /// Bits `[0, count)` of a bool array's values as a fresh LSB-first bitmap of `(count + 7) / 8` bytes.
+    static func boolBits(_ a: ArrayData) -> [UInt8] {
+        bitmapBytes(Bitmap(buffer: a.buffers[0], offset: a.boolOffset, count: a.count))
+    }
+
+    /// A bitmap's bits as fresh bytes starting at bit 0.
+    static func bitmapBytes(_ b: Bitmap) -> [UInt8] {
+        let n = (b.count + 7) / 8
+        if b.offset == 0 { return Array(b.buffer.slice(0, n).bytes) }
+        var out = [UInt8](repeating: 0, count: n)
+        for i in 0 ..< b.count where b[i] { out[i >> 3] |= UInt8(1 << (i & 7)) }
+        return out
+    }
+
+    /// The validity of `a` as bytes (all ones when `a` has no validity bitmap).
+    static func validityBytes(_ a: ArrayData) -> [UInt8] {
+        if let v = a.validity { return bitmapBytes(v) }
+        var out = [UInt8](repeating: 0xFF, count: (a.count + 7) / 8)
+        if a.count % 8 != 0 { out[out.count - 1] = UInt8((1 << (a.count % 8)) - 1) }
+        return out
+    }
+
+    /// Offsets `[0, count]` of a binary-like or list array as Int64.
+    static func offsets(_ a: ArrayData) -> [Int64] {
+        let n = a.count
+        if a.type.hasLargeOffsets { return a.buffers[0].slice(0, (n + 1) * 8).toArray(of: Int64.self) }
+        return a.buffers[0].slice(0, (n + 1) * 4).toArray(of: Int32.self).map { Int64($0) }
+    }
+
+    /// Approximate bytes held by `a` (used to decide when to cut a page).
+    static func estimatedBytes(_ a: ArrayData) -> Int {
+        var total = a.validity == nil ? 0 : (a.count + 7) / 8
+        switch a.type {
+        case .null: break
+        case .bool: total += (a.count + 7) / 8
+        case .utf8, .binary, .largeUtf8, .largeBinary:
+            let w = a.type.hasLargeOffsets ? 8 : 4
+            total += (a.count + 1) * w
+            if a.count > 0 {
+                let r0 = a.valueRange(0).lowerBound, r1 = a.valueRange(a.count - 1).upperBound
+                total += max(0, r1 - r0)
+            }
+        case .list, .largeList:
+            let w = a.type.hasLargeOffsets ? 8 : 4
+            total += (a.count + 1) * w
+            if a.count > 0 {
+                let r0 = a.valueRange(0).lowerBound, r1 = a.valueRange(a.count - 1).upperBound
+                if r1 > r0 { total += estimatedBytes(a.children[0].slice(r0, r1 - r0)) }
+            }
+        case .fixedSizeList, .struct:
+            for c in a.children { total += estimatedBytes(c) }
+        case .dictionary(let index, _):
+            total += a.count * (index.byteWidth ?? 4) + (a.dictionary.map(estimatedBytes) ?? 0)
+        default:
+            total += a.count * (a.type.byteWidth ?? 0)
+        }
+        return total
+    }
+
+    /// Number of bits needed to represent `v` (0 for 0).
+    static func bitsNeeded(_ v: UInt64) -> Int { 64 - v.leadingZeroBitCount }
+}
