@@ -125,7 +125,7 @@ enum V20Render {
 }
 
 /// A readable object that records the byte ranges read from it.
-final class CountingObject: ReadableObject, @unchecked Sendable {
+final class V20CountingObject: ReadableObject, @unchecked Sendable {
     let inner: any ReadableObject
     private let lock = NSLock()
     private var _reads: [Range<UInt64>] = []

@@ -86,7 +86,7 @@ struct V20ReadTests {
     func pageLocality() async throws {
         let fx = try await V20FixtureSet.shared.value
         let want = try #require(fx.expected.cases["primN"])
-        let object = CountingObject(try await LocalStore(root: fx.directory).open("primN.lance"))
+        let object = V20CountingObject(try await LocalStore(root: fx.directory).open("primN.lance"))
         let file = try await LanceFileReader.open(object)
         let map = try file.defaultColumnMap()
         let schema = try file.schema()
@@ -161,7 +161,7 @@ struct V20ReadTests {
         let schema = try file.schema()
         let map = try file.defaultColumnMap()
         let dataEnd = Int(file.footer.columnMetadataStart)
-        var rng = SplitMix(seed: 0x5EED)
+        var rng = V20SplitMix(seed: 0x5EED)
         var errors = 0
         for round in 0 ..< 24 {
             var bytes = original
@@ -212,7 +212,7 @@ struct V20ReadTests {
 }
 
 /// A small deterministic generator for damage positions.
-struct SplitMix {
+struct V20SplitMix {
     var state: UInt64
     init(seed: UInt64) { state = seed }
     mutating func next() -> UInt64 {
