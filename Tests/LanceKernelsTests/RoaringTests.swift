@@ -61,6 +61,26 @@ import Testing
         }
     }
 
+    /// Run containers stay runs in memory: membership at run edges, insertion, equality with array/bitmap forms.
+    @Test func runContainersInMemory() throws {
+        for c in try Self.cases() where c.name.hasPrefix("runs") {
+            var b = try RoaringBitmap(serialized: c.bytes)
+            let set = Set(c.values)
+            for v in c.values where !set.contains(v &+ 1) || !set.contains(v &- 1) {
+                #expect(b.contains(v), "\(c.name) \(v)")
+                if v < UInt32.max && !set.contains(v + 1) { #expect(!b.contains(v + 1), "\(c.name) \(v + 1)") }
+                if v > 0 && !set.contains(v - 1) { #expect(!b.contains(v - 1), "\(c.name) \(v - 1)") }
+            }
+            let missing = (0..<UInt32(200_000)).first { !set.contains($0) && set.contains($0 + 1) }
+            if let m = missing {
+                b.insert(m)
+                #expect(b.contains(m) && b.count == c.values.count + 1)
+                let same = b == RoaringBitmap(c.values + [m])
+                #expect(same, "\(c.name) after insert")
+            }
+        }
+    }
+
     @Test func roundTrip() throws {
         var rng = CodecTestRNG(seed: 1234)
         var sets: [[UInt32]] = [[], [0], [UInt32.max], Array(0..<5000), Array(65530..<65545)]
