@@ -118,6 +118,10 @@ import Testing
         let sameHelper = viaHelper == expected
         #expect(sameHelper, "\(name) unpackInlineChunk")
         #expect(throws: CodecError.self) { try buf.dropLast().withUnsafeBytes { try FastLanes.unpackInlineChunk($0, count: count, as: T.self) } }
+        // Our chunk encoder writes exactly the bytes pylance wrote.
+        let ours = FastLanes.packInlineChunk(expected)
+        let sameBytes = ours == buf
+        #expect(sameBytes, "\(name) packInlineChunk")
     }
 
     @Test func outOfLineLayouts() throws {
