@@ -249,7 +249,15 @@ enum ZstdDecoder {
         pos += h.headerSize
         st.resetFrame()
         let frameStart = out.count
+        // The checksum is computed block by block, while the block's output is still in cache.
+        var hasher: XXHash64.Hasher? = h.hasChecksum ? XXHash64.Hasher() : nil
         while true {
+            let blockStart = out.count
+            defer {
+                if hasher != nil {
+                    hasher!.update(UnsafeRawBufferPointer(start: out.base + blockStart, count: out.count - blockStart))
+                }
+            }
             guard n - pos >= 3 else { throw CodecError(.truncated, "zstd: block header truncated", offset: pos) }
             let bh = Int(src[pos]) | Int(src[pos + 1]) << 8 | Int(src[pos + 2]) << 16
             pos += 3
@@ -290,7 +298,7 @@ enum ZstdDecoder {
         if h.hasChecksum {
             guard n - pos >= 4 else { throw CodecError(.truncated, "zstd: checksum truncated", offset: pos) }
             let want = zstdLoad32(src + pos)
-            let got = UInt32(truncatingIfNeeded: XXHash64.hash(UnsafeRawBufferPointer(start: out.base + frameStart, count: produced)))
+            let got = UInt32(truncatingIfNeeded: hasher?.finalize() ?? 0)
             guard want == got else { throw CodecError(.corrupt, "zstd: content checksum mismatch", offset: pos) }
             pos += 4
         }

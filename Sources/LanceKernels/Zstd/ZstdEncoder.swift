@@ -201,7 +201,7 @@ struct ZstdEncoder {
     @inline(__always) mutating func insert(_ i: Int) {
         let h = hash(i)
         if chainMask > 0 { chain[i & chainMask] = head[h] }
-        head[h] = Int32(i)
+        head[h] = Int32(truncatingIfNeeded: i)
     }
 
     mutating func insertRange(_ from: Int, _ to: Int) {
