@@ -1,5 +1,6 @@
-// Zstandard encoder: a hash-chain LZ77 match finder feeding compressed blocks whose literals are raw
-// or RLE and whose sequences use the predefined FSE tables; raw and RLE blocks where they are smaller.
+// Zstandard encoder: a hash-chain LZ77 match finder feeding compressed blocks whose literals are raw,
+// RLE or Huffman-coded and whose sequences use the predefined FSE tables or per-block FSE/RLE tables
+// (whichever is smaller); raw and RLE blocks where they are smaller. Matches never cross a block.
 //
 // `level` chooses the match search effort only (≤ 0: single probe and faster skipping; 1–2: short
 // chains; 3–8: medium; ≥ 9: long chains with lazy matching). It does not change the format features.
