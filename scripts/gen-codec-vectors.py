@@ -217,7 +217,7 @@ def captions(n, seed):
 
 def gen_text(tmp):
     caps = captions(2600, 11)
-    write("text/captions.txt", ("\n".join(caps) + "\n").encode())
+    write("fsst/captions.txt", ("\n".join(caps) + "\n").encode())
     print("text: %d captions" % len(caps))
 
 
@@ -227,7 +227,7 @@ def gen_text(tmp):
 def gen_lz4(tmp):
     import lz4.block
     rng = np.random.default_rng(44)
-    text = open(os.path.join(OUT, "text/captions.txt"), "rb").read()
+    text = open(os.path.join(OUT, "fsst/captions.txt"), "rb").read()
     assert len(text) > 128 * 1024
     t = np.linspace(0, 40, 8000)
     cases = {
@@ -246,9 +246,9 @@ def gen_lz4(tmp):
     }
     manifest = []
     for name, raw in cases.items():
-        # The raw input is a committed file, except the caption corpus (text/captions.txt) and zeros.
+        # The raw input is a committed file, except the caption corpus (fsst/captions.txt) and zeros.
         if name == "text_caption_corpus":
-            source = {"raw": "text/captions.txt"}
+            source = {"raw": "fsst/captions.txt"}
         elif name.startswith("zeros"):
             source = {"zeros": len(raw)}
         else:
@@ -268,7 +268,7 @@ def gen_lz4(tmp):
 # The chunk's value buffer is n+1 u32 offsets (counted from the start of the buffer) then the codes.
 
 def gen_fsst(tmp):
-    caps = open(os.path.join(OUT, "text/captions.txt"), "rb").read().decode().split("\n")[:-1]
+    caps = open(os.path.join(OUT, "fsst/captions.txt"), "rb").read().decode().split("\n")[:-1]
     rng = np.random.default_rng(5)
     words = ["alpha", "beta", "gamma", "delta", "lancelet", "columnar", "format", "vector", "search", "\u00e9t\u00e9"]
     repetitive = [" ".join(rng.choice(words, 6)) + " #%d" % i for i in range(5000)]
@@ -463,7 +463,7 @@ def fsst_readback(strings_path, table_path, compressed_path, workdir):
     print("ok", n)
 
 
-SECTIONS = {"bitpack": gen_bitpack, "text": gen_text, "lz4": gen_lz4, "fsst": gen_fsst, "roaring": gen_roaring,
+SECTIONS = {"text": gen_text, "bitpack": gen_bitpack, "lz4": gen_lz4, "fsst": gen_fsst, "roaring": gen_roaring,
             "benchfiles": gen_benchfiles}
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ import Testing
 /// Seeded corruption of valid inputs: every decoder must throw `CodecError` or return a bounded result;
 /// a crash, trap or hang fails the whole test process.
 @Suite struct CodecMutationTests {
-    static func mutate(_ base: [UInt8], _ rng: inout SeededRNG) -> [UInt8] {
+    static func mutate(_ base: [UInt8], _ rng: inout CodecTestRNG) -> [UInt8] {
         var b = base
         func pos(_ n: Int) -> Int { n == 0 ? 0 : Int(rng.next() % UInt64(n)) }
         switch rng.next() % 7 {
@@ -27,9 +27,9 @@ import Testing
     }
 
     @Test func lz4() throws {
-        var rng = SeededRNG(seed: 0x1234)
-        let text = Array(try Vectors.data("text/captions.txt").prefix(1500))
-        let floats = Array(try Vectors.data("lz4/floats.raw").prefix(1200))
+        var rng = CodecTestRNG(seed: 0x1234)
+        let text = Array(try CodecVectors.data("fsst/captions.txt").prefix(1500))
+        let floats = Array(try CodecVectors.data("lz4/floats.raw").prefix(1200))
         let raws = [text, floats, [UInt8](repeating: 7, count: 700), Array("abcabcabcabcabcabcabc-xyz-abcabc".utf8), []]
         let bases = raws.map { (LZ4.compressBlock($0), $0.count) }
         var outcomes = (ok: 0, thrown: 0)
@@ -57,7 +57,7 @@ import Testing
     }
 
     @Test func fsst() throws {
-        var rng = SeededRNG(seed: 0xF557)
+        var rng = CodecTestRNG(seed: 0xF557)
         let caps = FSSTTests.captions() 
         let c = FSST.compress(strings: Array(caps.prefix(400)), minimumInputSize: 0)
         let some = Array(c.offsets.prefix(41))
@@ -85,7 +85,7 @@ import Testing
     }
 
     @Test func bitUnpacking() throws {
-        var rng = SeededRNG(seed: 0xB17)
+        var rng = CodecTestRNG(seed: 0xB17)
         let widths = [Int.min, -1, 0, 1, 7, 8, 9, 16, 17, 31, 32, 33, 63, 64, 65, Int.max]
         var thrown = 0
         let pool = (0..<9000).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
@@ -112,9 +112,9 @@ import Testing
     }
 
     @Test func roaring() throws {
-        var rng = SeededRNG(seed: 0x5EED)
+        var rng = CodecTestRNG(seed: 0x5EED)
         var bases: [[UInt8]] = ["runs", "sparse", "many_containers", "runs_mixed_containers", "near_2_32", "exactly_4097"].map {
-            (try? Vectors.data("roaring/\($0).bin")) ?? []
+            (try? CodecVectors.data("roaring/\($0).bin")) ?? []
         }
         bases.append(RoaringBitmap([1, 2, 3, 100_000, 4_000_000_000]).serialized())
         #expect(bases.allSatisfy { !$0.isEmpty })

@@ -5,12 +5,12 @@ import Testing
 @Suite struct FSSTTests {
     /// `n+1` little-endian u32 offsets (counted from the buffer start) followed by the bytes.
     static func splitOffsetsBuffer(_ b: [UInt8], count: Int) -> (offsets: [Int], bytes: [UInt8]) {
-        let offs = Array(b[0..<(4 * (count + 1))]).littleEndian(as: UInt32.self).map(Int.init)
+        let offs = Array(b[0..<(4 * (count + 1))]).codecLittleEndian(as: UInt32.self).map(Int.init)
         return (offs, b)
     }
 
     static func captions() -> [[UInt8]] {
-        let text = (try? Vectors.data("text/captions.txt")) ?? []
+        let text = (try? CodecVectors.data("fsst/captions.txt")) ?? []
         return text.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).dropLast().map(Array.init)
     }
 
@@ -20,17 +20,17 @@ import Testing
 
     /// Chunks of FSST-compressed strings from files pylance 14 wrote (2.1 and 2.2).
     @Test func decodesPylanceChunks() throws {
-        let manifest = try #require(try Vectors.json("fsst/manifest.json") as? [[String: Any]])
+        let manifest = try #require(try CodecVectors.json("fsst/manifest.json") as? [[String: Any]])
         #expect(manifest.count == 8)
         for e in manifest {
             let name = e["name"] as! String, count = e["count"] as! Int
-            let table = try Vectors.data(name + ".table")
+            let table = try CodecVectors.data(name + ".table")
             #expect(table.count == FSST.tableSize)
-            let chunk = try Vectors.data(name + ".chunk")
+            let chunk = try CodecVectors.data(name + ".chunk")
             let (offsets, _) = Self.splitOffsetsBuffer(chunk, count: count)
             #expect(offsets[0] == 4 * (count + 1))
-            let expected = try Vectors.data(name + ".expected")
-            let want = Array(expected[0..<(4 * (count + 1))]).littleEndian(as: UInt32.self).map(Int.init)
+            let expected = try CodecVectors.data(name + ".expected")
+            let want = Array(expected[0..<(4 * (count + 1))]).codecLittleEndian(as: UInt32.self).map(Int.init)
             let got = try FSST.decompress(symbolTable: table, compressed: chunk, offsets: offsets)
             let same = got.offsets == want && got.bytes == Array(expected[(4 * (count + 1))...])
             #expect(same, "\(name)")
@@ -70,8 +70,8 @@ import Testing
         #expect(ratio < 0.6, "compression ratio \(ratio)")
 
         // Compare with pylance's ratio on the same captions (first chunk it wrote).
-        let chunk = try Vectors.data("fsst/captions_v2_1_chunk0.chunk")
-        let expected = try Vectors.data("fsst/captions_v2_1_chunk0.expected")
+        let chunk = try CodecVectors.data("fsst/captions_v2_1_chunk0.chunk")
+        let expected = try CodecVectors.data("fsst/captions_v2_1_chunk0.expected")
         let pyRatio = Double(chunk.count - 4 * 65) / Double(expected.count - 4 * 65)
         let table = try c.symbolTable.withUnsafeBytes { try FSST.SymbolTable(serialized: $0) }
         let first64 = Array(caps.prefix(64))
@@ -93,7 +93,7 @@ import Testing
     }
 
     @Test func edgeCases() throws {
-        var rng = SeededRNG(seed: 77)
+        var rng = CodecTestRNG(seed: 77)
         let binary: [[UInt8]] = (0..<400).map { i in (0..<(i % 37)).map { _ in UInt8(truncatingIfNeeded: rng.next()) } }
         let zerosAndFF: [[UInt8]] = (0..<300).map { i in [UInt8](repeating: i % 2 == 0 ? 0 : 255, count: i % 20) }
         let one: [[UInt8]] = [[UInt8](repeating: 0x41, count: 50000)]
@@ -133,16 +133,16 @@ extension FSSTTests {
     @Test func pylanceReadsOurCodes() throws {
         let caps = Self.captions()
         let c = FSST.compress(strings: caps, minimumInputSize: 0)
-        let dir = try ReferencePython.tempDir()
+        let dir = try CodecPython.tempDir()
         defer { try? FileManager.default.removeItem(at: dir) }
         let table = dir.appendingPathComponent("table.bin"), comp = dir.appendingPathComponent("codes.bin")
         try Data(c.symbolTable).write(to: table)
         var framed: [UInt8] = []
         for o in c.offsets { withUnsafeBytes(of: UInt64(o).littleEndian) { framed += $0 } }
         try Data(framed + c.bytes).write(to: comp)
-        let script = ReferencePython.repoRoot().appendingPathComponent("scripts/gen-codec-vectors.py").path
-        let out = try ReferencePython.run("import runpy, sys; sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name='__main__')",
-                                          [script, "fsst-readback", Vectors.root.appendingPathComponent("text/captions.txt").path,
+        let script = CodecPython.repoRoot().appendingPathComponent("scripts/gen-codec-vectors.py").path
+        let out = try CodecPython.run("import runpy, sys; sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name='__main__')",
+                                          [script, "fsst-readback", CodecVectors.root.appendingPathComponent("fsst/captions.txt").path,
                                            table.path, comp.path])
         #expect(out.trimmingCharacters(in: .whitespacesAndNewlines) == "ok \(caps.count)")
     }

@@ -65,6 +65,22 @@ import Testing
         #expect(XXHash64.hash(Array("abc".utf8)) == 0x44BC_2CF5_AD77_0999)
     }
 
+    @Test func xxhash64StreamingMatchesOneShot() {
+        var rng = ZstdTestRNG(seed: 64)
+        for _ in 0..<300 {
+            let data = (0..<Int.random(in: 0...300, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) }
+            let seed = UInt64.random(in: 0...3, using: &rng)
+            var hasher = XXHash64.Hasher(seed: seed)
+            var i = 0
+            while i < data.count {
+                let n = min(data.count - i, Int.random(in: 0...70, using: &rng))
+                data[i..<(i + n)].withUnsafeBytes { hasher.update($0) }
+                i += n
+            }
+            #expect(hasher.finalize() == XXHash64.hash(data, seed: seed))
+        }
+    }
+
     /// The fast bit reader must agree with the plain reference reader on random streams.
     @Test func fastBitReaderMatchesReference() throws {
         var rng = ZstdTestRNG(seed: 42)

@@ -40,6 +40,12 @@ import Testing
             }
             out.append(Array(b.prefix(size)))
         }
+        // Skewed full-byte alphabet (Huffman literals with FSE-compressed weights) and a small alphabet
+        // (directly stored weights), both over 128 KiB so that they span blocks.
+        out.append((0..<150_000).map { _ in
+            UInt8(truncatingIfNeeded: Int.random(in: 0..<256, using: &rng) & Int.random(in: 0..<256, using: &rng))
+        })
+        out.append((0..<150_000).map { _ in UInt8(97 + Int.random(in: 0..<Int.random(in: 1...26, using: &rng), using: &rng)) })
         return out
     }
 

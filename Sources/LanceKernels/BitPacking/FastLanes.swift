@@ -121,6 +121,31 @@ public enum FastLanes {
         return out
     }
 
+    /// Encodes values as an `inline_bitpacking` mini-block value buffer, the inverse of `unpackInlineChunk`:
+    /// each block of 1024 values (the last padded with zeros) is written as its bit width (the bits needed by
+    /// its largest value, as one `T` word) followed by the packed block. This is the layout pylance writes.
+    public static func packInlineChunk<T: FixedWidthInteger & UnsignedInteger>(_ values: [T]) -> [UInt8] {
+        var out: [UInt8] = []
+        var block = [T](repeating: 0, count: blockSize)
+        for start in stride(from: 0, to: values.count, by: blockSize) {
+            let end = min(values.count, start + blockSize)
+            var all: T = 0
+            for i in start..<end {
+                block[i - start] = values[i]
+                all |= values[i]
+            }
+            for i in (end - start)..<blockSize { block[i] = 0 }
+            let width = T.bitWidth - all.leadingZeroBitCount
+            withUnsafeBytes(of: T(width).littleEndian) { out += $0 }
+            let at = out.count
+            out += [UInt8](repeating: 0, count: packedByteCount(bitWidth: width))
+            block.withUnsafeBufferPointer { v in
+                out.withUnsafeMutableBytes { o in pack(v, bitWidth: width, into: UnsafeMutableRawBufferPointer(rebasing: o[at...])) }
+            }
+        }
+        return out
+    }
+
     /// Decodes an `out_of_line_bitpacking` buffer of `count` values at one `bitWidth`: whole blocks of
     /// `bitWidth * 128` bytes, then the tail either as one more padded block or as raw `T` values (the
     /// writer picks whichever is smaller; the buffer length tells which).

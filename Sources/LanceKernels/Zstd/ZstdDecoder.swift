@@ -93,9 +93,12 @@ struct ZstdOutput {
 
 /// Per-call decoder state: entropy tables, repeat offsets and the literal buffer.
 final class ZstdDecoderState {
-    let llTable = UnsafeMutablePointer<ZstdSeqEntry>.allocate(capacity: 512)
-    let mlTable = UnsafeMutablePointer<ZstdSeqEntry>.allocate(capacity: 512)
-    let ofTable = UnsafeMutablePointer<ZstdSeqEntry>.allocate(capacity: 512)
+    /// The three sequence tables in one allocation (literal lengths, offsets, match lengths; 512 states
+    /// each) so that the sequence loop needs a single base register.
+    let seqTables = UnsafeMutablePointer<ZstdSeqEntry>.allocate(capacity: 3 * 512)
+    var llTable: UnsafeMutablePointer<ZstdSeqEntry> { seqTables }
+    var ofTable: UnsafeMutablePointer<ZstdSeqEntry> { seqTables + 512 }
+    var mlTable: UnsafeMutablePointer<ZstdSeqEntry> { seqTables + 1024 }
     var llLog = 0, ofLog = 0, mlLog = 0
     var llReady = false, ofReady = false, mlReady = false
     /// Huffman decoding table: symbol in the low byte, code length in the high byte.
@@ -112,7 +115,7 @@ final class ZstdDecoderState {
     }
 
     deinit {
-        llTable.deallocate(); mlTable.deallocate(); ofTable.deallocate()
+        seqTables.deallocate()
         huf.deallocate(); weights.deallocate(); lit.deallocate()
     }
 
@@ -249,7 +252,15 @@ enum ZstdDecoder {
         pos += h.headerSize
         st.resetFrame()
         let frameStart = out.count
+        // The checksum is computed block by block, while the block's output is still in cache.
+        var hasher: XXHash64.Hasher? = h.hasChecksum ? XXHash64.Hasher() : nil
         while true {
+            let blockStart = out.count
+            defer {
+                if hasher != nil {
+                    hasher!.update(UnsafeRawBufferPointer(start: out.base + blockStart, count: out.count - blockStart))
+                }
+            }
             guard n - pos >= 3 else { throw CodecError(.truncated, "zstd: block header truncated", offset: pos) }
             let bh = Int(src[pos]) | Int(src[pos + 1]) << 8 | Int(src[pos + 2]) << 16
             pos += 3
@@ -290,7 +301,7 @@ enum ZstdDecoder {
         if h.hasChecksum {
             guard n - pos >= 4 else { throw CodecError(.truncated, "zstd: checksum truncated", offset: pos) }
             let want = zstdLoad32(src + pos)
-            let got = UInt32(truncatingIfNeeded: XXHash64.hash(UnsafeRawBufferPointer(start: out.base + frameStart, count: produced)))
+            let got = UInt32(truncatingIfNeeded: hasher?.finalize() ?? 0)
             guard want == got else { throw CodecError(.corrupt, "zstd: content checksum mismatch", offset: pos) }
             pos += 4
         }
@@ -637,10 +648,11 @@ enum ZstdDecoder {
                                  _ out: inout ZstdOutput, frameStart: Int, _ st: ZstdDecoderState) throws(CodecError)
     {
         var br = try ZstdBitReader(src, count: size)
-        let llT = UnsafePointer(st.llTable), ofT = UnsafePointer(st.ofTable), mlT = UnsafePointer(st.mlTable)
+        let tables = UnsafePointer(st.seqTables)
+        // States are kept as indices into `tables` (offset and match-length tables start at 512 and 1024).
         var llS = Int(br.read(st.llLog))
-        var ofS = Int(br.read(st.ofLog))
-        var mlS = Int(br.read(st.mlLog))
+        var ofS = Int(br.read(st.ofLog)) &+ 512
+        var mlS = Int(br.read(st.mlLog)) &+ 1024
         br.reload()
         var r1 = st.rep1, r2 = st.rep2, r3 = st.rep3
         var litPtr = UnsafePointer(st.lit)
@@ -652,7 +664,7 @@ enum ZstdDecoder {
         var remaining = nbSeq
         while remaining > 0 {
             remaining &-= 1
-            let of = ofT[ofS], ml = mlT[mlS], ll = llT[llS]
+            let of = tables[ofS], ml = tables[mlS], ll = tables[llS]
             let ofBits = Int(of.addBits), mlBits = Int(ml.addBits), llBits = Int(ll.addBits)
             // After a reload at least 57 bits are available: enough for extra bits totalling ≤ 31
             // plus the three state updates (≤ 9 + 9 + 8). Longer extras take extra reloads.
@@ -670,8 +682,8 @@ enum ZstdDecoder {
             }
             if remaining > 0 {
                 llS = Int(ll.nextState) &+ Int(truncatingIfNeeded: br.read(Int(ll.nbBits)))
-                mlS = Int(ml.nextState) &+ Int(truncatingIfNeeded: br.read(Int(ml.nbBits)))
-                ofS = Int(of.nextState) &+ Int(truncatingIfNeeded: br.read(Int(of.nbBits)))
+                mlS = Int(ml.nextState) &+ Int(truncatingIfNeeded: br.read(Int(ml.nbBits))) &+ 1024
+                ofS = Int(of.nextState) &+ Int(truncatingIfNeeded: br.read(Int(of.nbBits))) &+ 512
             }
             br.reload()
             var offset: Int

@@ -1,5 +1,6 @@
-// Zstandard encoder: a hash-chain LZ77 match finder feeding compressed blocks whose literals are raw
-// or RLE and whose sequences use the predefined FSE tables; raw and RLE blocks where they are smaller.
+// Zstandard encoder: a hash-chain LZ77 match finder feeding compressed blocks whose literals are raw,
+// RLE or Huffman-coded and whose sequences use the predefined FSE tables or per-block FSE/RLE tables
+// (whichever is smaller); raw and RLE blocks where they are smaller. Matches never cross a block.
 //
 // `level` chooses the match search effort only (≤ 0: single probe and faster skipping; 1–2: short
 // chains; 3–8: medium; ≥ 9: long chains with lazy matching). It does not change the format features.
@@ -201,7 +202,7 @@ struct ZstdEncoder {
     @inline(__always) mutating func insert(_ i: Int) {
         let h = hash(i)
         if chainMask > 0 { chain[i & chainMask] = head[h] }
-        head[h] = Int32(i)
+        head[h] = Int32(truncatingIfNeeded: i)
     }
 
     mutating func insertRange(_ from: Int, _ to: Int) {
@@ -307,8 +308,7 @@ struct ZstdEncoder {
             body.append(UInt8((ns - 0x7F00) >> 8))
         }
         if ns == 0 { return body }
-        body.append(0)  // predefined tables for all three codes
-        body += encodeSequences(seqs)
+        body += sequencesPayload(seqs)
         return body
     }
 
@@ -470,36 +470,8 @@ struct ZstdEncoder {
             }
             if !moved { return nil }
         }
-        let last = (0..<13).last { norm[$0] > 0 }!
         var w = ZstdBitWriter()
-        // Table description (the inverse of ZstdFSE.readCounts).
-        w.add(log - 5, 4)
-        var remaining = size + 1, threshold = size, nbBits = log + 1
-        var v = 0
-        var previousZero = false
-        while v <= last {
-            if previousZero {
-                var run = 0
-                while norm[v + run] == 0 { run += 1 }
-                v += run
-                while run >= 3 { w.add(3, 2); run -= 3 }
-                w.add(run, 2)
-            }
-            let c = norm[v]
-            var value = c + 1  // counts here are never −1
-            let maxLow = 2 * threshold - 1 - remaining
-            if value < maxLow {
-                w.add(value, nbBits - 1)
-            } else {
-                if value >= threshold { value += maxLow }
-                w.add(value, nbBits)
-            }
-            remaining -= c
-            previousZero = c == 0
-            while remaining < threshold { nbBits -= 1; threshold >>= 1 }
-            v += 1
-        }
-        guard remaining == 1 else { return nil }
+        Self.writeCounts(norm, log: log, &w)
         w.flush()
         var header = w.bytes
         if w.count > 0 { header.append(UInt8(truncatingIfNeeded: w.acc)) }
@@ -553,36 +525,125 @@ struct ZstdEncoder {
     static func llCode(_ ll: Int) -> Int { ll < 64 ? Int(llCodeTable[ll]) : zstdHighBit(ll) + 19 }
     static func mlCode(_ ml: Int) -> Int { ml - 3 < 128 ? Int(mlCodeTable[ml - 3]) : zstdHighBit(ml - 3) + 36 }
 
-    func encodeSequences(_ seqs: [ZstdSequence]) -> [UInt8] {
-        let ll = Self.llEncoder, ml = Self.mlEncoder, of = Self.ofEncoder
+    /// Modes byte, table descriptions and bitstream: predefined tables, or per-block tables (FSE or
+    /// RLE) built from the code histograms, whichever is smaller.
+    func sequencesPayload(_ seqs: [ZstdSequence]) -> [UInt8] {
+        let n = seqs.count
+        var codes = [[Int]](repeating: [Int](repeating: 0, count: n), count: 3)  // LL, OF, ML
+        for (k, s) in seqs.enumerated() {
+            codes[0][k] = Self.llCode(s.litLength)
+            codes[1][k] = zstdHighBit(s.offsetValue)
+            codes[2][k] = Self.mlCode(s.matchLength)
+        }
+        let predefined = [UInt8(0)] + encodeSequences(seqs, codes, [Self.llEncoder, Self.ofEncoder, Self.mlEncoder])
+        guard n >= 16 else { return predefined }
+        var modes = 0
+        var tables: [UInt8] = []
+        var encoders: [ZstdFSEEncoder?] = []
+        let kinds: [ZstdSeqKind] = [.literalLength, .offset, .matchLength]
+        for (i, kind) in kinds.enumerated() {
+            var freq = [Int](repeating: 0, count: kind.maxSymbol + 1)
+            for c in codes[i] { freq[c] += 1 }
+            let used = freq.indices.filter { freq[$0] > 0 }
+            let shift = 6 - 2 * i
+            if used.count == 1 {
+                modes |= 1 << shift
+                tables.append(UInt8(used[0]))
+                encoders.append(nil)
+                continue
+            }
+            let maxSym = used.last!
+            let log = min(kind.maxLog, max(5, zstdHighBit(maxSym) + 1, zstdHighBit(n) - 1))
+            guard let norm = Self.normalize(freq, log: log) else { return predefined }
+            var w = ZstdBitWriter()
+            Self.writeCounts(norm, log: log, &w)
+            w.flush()
+            tables += w.bytes
+            if w.count > 0 { tables.append(UInt8(truncatingIfNeeded: w.acc)) }
+            modes |= 2 << shift
+            encoders.append(ZstdFSEEncoder(norm.map { Int16($0) }, log: log))
+        }
+        let custom = [UInt8(modes)] + tables + encodeSequences(seqs, codes, encoders)
+        return custom.count < predefined.count ? custom : predefined
+    }
+
+    /// Normalized counts summing to `1 << log`, every present symbol at least 1.
+    static func normalize(_ freq: [Int], log: Int) -> [Int]? {
+        let size = 1 << log
+        let total = freq.reduce(0, +)
+        guard total > 0, freq.filter({ $0 > 0 }).count <= size else { return nil }
+        var norm = freq.map { $0 == 0 ? 0 : max(1, $0 * size / total) }
+        var sum = norm.reduce(0, +)
+        let order = freq.indices.filter { freq[$0] > 0 }.sorted { freq[$0] > freq[$1] }
+        var guardCount = 0
+        while sum != size {
+            guardCount += 1
+            if guardCount > 100_000 { return nil }
+            for s in order {
+                if sum < size { norm[s] += 1; sum += 1 } else if sum > size && norm[s] > 1 { norm[s] -= 1; sum -= 1 }
+                if sum == size { break }
+            }
+        }
+        return norm
+    }
+
+    /// Writes an FSE table description (the inverse of `ZstdFSE.readCounts`); counts are never −1 here.
+    static func writeCounts(_ norm: [Int], log: Int, _ w: inout ZstdBitWriter) {
+        let last = norm.indices.last { norm[$0] > 0 }!
+        w.add(log - 5, 4)
+        var remaining = (1 << log) + 1, threshold = 1 << log, nbBits = log + 1
+        var v = 0
+        var previousZero = false
+        while v <= last {
+            if previousZero {
+                var run = 0
+                while norm[v + run] == 0 { run += 1 }
+                v += run
+                while run >= 3 { w.add(3, 2); run -= 3 }
+                w.add(run, 2)
+            }
+            let c = norm[v]
+            var value = c + 1
+            let maxLow = 2 * threshold - 1 - remaining
+            if value < maxLow {
+                w.add(value, nbBits - 1)
+            } else {
+                if value >= threshold { value += maxLow }
+                w.add(value, nbBits)
+            }
+            remaining -= c
+            previousZero = c == 0
+            while remaining < threshold { nbBits -= 1; threshold >>= 1 }
+            v += 1
+        }
+    }
+
+    /// The sequences bitstream; `encoders` are LL, OF, ML (nil: RLE mode, no state bits).
+    func encodeSequences(_ seqs: [ZstdSequence], _ codes: [[Int]], _ encoders: [ZstdFSEEncoder?]) -> [UInt8] {
         var w = ZstdBitWriter()
         w.bytes.reserveCapacity(seqs.count * 4 + 8)
         let n = seqs.count
-        var llc = [Int](repeating: 0, count: n), mlc = llc, ofc = llc
-        for (k, s) in seqs.enumerated() {
-            llc[k] = Self.llCode(s.litLength)
-            mlc[k] = Self.mlCode(s.matchLength)
-            ofc[k] = zstdHighBit(s.offsetValue)
-        }
+        let llc = codes[0], ofc = codes[1], mlc = codes[2]
         func extras(_ k: Int, _ w: inout ZstdBitWriter) {
             let s = seqs[k]
             w.add(s.litLength - Int(ZstdTables.llBase[llc[k]]), Int(ZstdTables.llBits[llc[k]]))
             w.add(s.matchLength - Int(ZstdTables.mlBase[mlc[k]]), Int(ZstdTables.mlBits[mlc[k]]))
             w.add(s.offsetValue - (1 << ofc[k]), ofc[k])
         }
-        var llS = ll.initial(llc[n - 1]), mlS = ml.initial(mlc[n - 1]), ofS = of.initial(ofc[n - 1])
+        let ll = encoders[0], of = encoders[1], ml = encoders[2]
+        var llS = ll?.initial(llc[n - 1]) ?? 0, ofS = of?.initial(ofc[n - 1]) ?? 0, mlS = ml?.initial(mlc[n - 1]) ?? 0
         extras(n - 1, &w)
         var k = n - 2
         while k >= 0 {
-            of.encode(ofc[k], &ofS, &w)
-            ml.encode(mlc[k], &mlS, &w)
-            ll.encode(llc[k], &llS, &w)
+            of?.encode(ofc[k], &ofS, &w)
+            ml?.encode(mlc[k], &mlS, &w)
+            ll?.encode(llc[k], &llS, &w)
             extras(k, &w)
             k -= 1
         }
-        ml.flush(mlS, &w)
-        of.flush(ofS, &w)
-        ll.flush(llS, &w)
+        ml?.flush(mlS, &w)
+        of?.flush(ofS, &w)
+        ll?.flush(llS, &w)
         return w.finish()
     }
 }
