@@ -38,9 +38,16 @@ struct ScanCommand: AsyncParsableCommand {
         try await runReportingErrors {
             let ds = try await dataset.open()
             var printer = BatchPrinter(format: format)
+            var wrote = false
             for try await batch in ds.scan(columns: parseColumns(columns), limit: limit, offset: offset,
                                            withRowAddress: withRowAddress, withRowId: withRowId, batchSize: batchSize) {
                 try printer.write(batch)
+                wrote = true
+            }
+            if !wrote && format != .jsonl {
+                // No rows: still print the header of the table or CSV.
+                try printer.write(try await ds.take(offsets: [], columns: parseColumns(columns),
+                                                    withRowAddress: withRowAddress, withRowId: withRowId))
             }
             try printer.finish()
         }

@@ -73,7 +73,7 @@ import Testing
         let name = "blobs_\(version)"
         try await check(name)
         let dir = try V21Fixtures.directory.get()
-        let counting = CountingObject(try await LocalStore(root: dir).open(name + ".lance"))
+        let counting = V21CountingObject(try await LocalStore(root: dir).open(name + ".lance"))
         let file = try await LanceFileReader.open(counting)
         let field = try #require(try file.schema().field(named: "blob"))
         let before = counting.bytesRead
@@ -102,7 +102,7 @@ import Testing
     func corruptedFilesThrow(version: String) async throws {
         let dir = try V21Fixtures.directory.get()
         let original = try await LocalStore(root: dir).read("small_\(version).lance").bytes
-        var rng = SplitMix(seed: version == "2.1" ? 1 : 2)
+        var rng = V21SplitMix(seed: version == "2.1" ? 1 : 2)
         let store = MemoryStore()
         var failures = 0
         for trial in 0 ..< 300 {
@@ -136,7 +136,7 @@ import Testing
 }
 
 /// A small deterministic generator for the corruption tests.
-struct SplitMix {
+struct V21SplitMix {
     var state: UInt64
     init(seed: UInt64) { state = seed }
     mutating func next() -> UInt64 {

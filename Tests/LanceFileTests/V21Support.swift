@@ -91,7 +91,7 @@ func v21Render(_ a: ArrayData, _ i: Int) -> String {
 private let v21HexDigits = Array("0123456789abcdef".utf8)
 
 /// Counts the bytes read through an object.
-final class CountingObject: ReadableObject, @unchecked Sendable {
+final class V21CountingObject: ReadableObject, @unchecked Sendable {
     let inner: any ReadableObject
     private let lock = NSLock()
     private var total = 0
