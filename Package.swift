@@ -8,7 +8,7 @@ import PackageDescription
 //   LanceProto (generated protobuf messages) ; LanceArrow <- LanceIO (object stores)
 //   LanceArrow, LanceProto, LanceIO <- LanceFile (Lance v2 file reader/writer)
 //   LanceFile <- Lance (datasets: manifests, versions, tags, scan, take)
-//   Lance <- LanceCLI <- lancelet (executable)
+//   Lance <- LanceBench (the benchmark workload) ; Lance, LanceBench <- LanceCLI <- lancelet (executable)
 let swift6: [SwiftSetting] = [.swiftLanguageMode(.v6)]
 
 let package = Package(
@@ -39,8 +39,9 @@ let package = Package(
                 dependencies: ["LanceCore", "LanceArrow", "LanceKernels", "LanceProto", "LanceIO", "LanceFile",
                                .product(name: "SwiftProtobuf", package: "swift-protobuf")],
                 swiftSettings: swift6),
+        .target(name: "LanceBench", dependencies: ["Lance", "LanceArrow"], swiftSettings: swift6),
         .target(name: "LanceCLI",
-                dependencies: ["Lance", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                dependencies: ["Lance", "LanceBench", .product(name: "ArgumentParser", package: "swift-argument-parser")],
                 swiftSettings: swift6),
         .executableTarget(name: "lancelet", dependencies: ["LanceCLI"], swiftSettings: swift6),
         .executableTarget(name: "codec-bench", dependencies: ["LanceKernels"], path: "Benchmarks/CodecBench",

@@ -45,7 +45,7 @@ public struct BenchRunner: Sendable {
         let n = try await ds.countRows()
         let v0 = ds.version
         put("meta", .object([("lancelet", .string("dev")), ("rows", .int(n)), ("reps", .int(reps)),
-                             ("fragments", .int(ds.fragmentCount)), ("cpus", .int(ProcessInfo.processInfo.activeProcessorCount))]))
+                             ("fragments", .int(ds.fragments.count)), ("cpus", .int(ProcessInfo.processInfo.activeProcessorCount))]))
 
         if wants("W2") {
             var openCount: [Double] = [], opens: [Double] = [], counts: [Double] = [], walls: [Double] = []
