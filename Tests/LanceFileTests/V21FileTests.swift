@@ -71,7 +71,6 @@ import Testing
     @Test(arguments: ["2.1", "2.2"])
     func fullZipTakeReadsOnlyTheRows(version: String) async throws {
         let name = "blobs_\(version)"
-        try await check(name)
         let dir = try V21Fixtures.directory.get()
         let counting = CountingObject(try await LocalStore(root: dir).open(name + ".lance"))
         let file = try await LanceFileReader.open(counting)
@@ -105,7 +104,7 @@ import Testing
         var rng = SplitMix(seed: version == "2.1" ? 1 : 2)
         let store = MemoryStore()
         var failures = 0
-        for trial in 0 ..< 300 {
+        for trial in 0 ..< 150 {
             var bytes = original
             if trial % 10 == 9 {
                 bytes.removeLast(Int(rng.next() % UInt64(bytes.count / 2)) + 1)
@@ -131,7 +130,7 @@ import Testing
                 failures += 1
             }
         }
-        #expect(failures < 300)
+        #expect(failures < 150)
     }
 }
 

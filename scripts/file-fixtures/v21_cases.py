@@ -62,7 +62,7 @@ NONE = meta(compression="none", bss="off")
 
 def cases(version):
     rng = np.random.default_rng(42)
-    n = 400
+    n = 200
     uni = ["", "a", "é", "日本語", "🦀 crab", "x" * 40]
     # Uncompressible data: random 64-bit values, random bytes, no nulls.
     plain = pa.table({
@@ -152,9 +152,9 @@ def cases(version):
     write("opts", opts.cast(schema), version)
 
     # Lists whose rows span several mini-block chunks (exercises the repetition index).
-    n = 400
+    n = 200
     longl = pa.table({
-        "ll": pa.array([None if i % 17 == 0 else list(range(i, i + (i * 37) % 1500)) for i in range(n)], pa.list_(pa.int64())),
+        "ll": pa.array([None if i % 17 == 0 else list(range(i, i + (i * 37) % 1300)) for i in range(n)], pa.list_(pa.int64())),
         "ls": pa.array([maybe(i, 11, [maybe(j, 5, {"a": j, "b": "b" * (j % 3)}) for j in range((i * 13) % 300)]) for i in range(n)],
                        pa.list_(pa.struct([("a", pa.int32()), ("b", pa.string())]))),
     })
