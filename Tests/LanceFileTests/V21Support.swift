@@ -97,6 +97,15 @@ func v21Render(_ a: ArrayData, _ i: Int) -> String {
         return "[" + (0 ..< c.count).map { v21Render(c, $0) }.joined(separator: ",") + "]"
     case .struct:
         return "[" + a.children.map { v21Render($0, i) }.joined(separator: ",") + "]"
+    case .dictionary(let index, _):
+        let k: Int
+        switch index.byteWidth {
+        case 1: k = Int(a.buffers[0].load(UInt8.self, at: i))
+        case 2: k = Int(a.buffers[0].load(UInt16.self, at: i))
+        case 4: k = Int(a.buffers[0].load(UInt32.self, at: i))
+        default: k = Int(a.buffers[0].load(UInt64.self, at: i))
+        }
+        return v21Render(a.dictionary!, k)
     default:
         return "?\(a.type)"
     }

@@ -19,6 +19,8 @@ N = 3000
 def render(v, t):
     if v is None:
         return None
+    if pa.types.is_dictionary(t):
+        return render(v, t.value_type)
     if pa.types.is_boolean(t):
         return bool(v)
     if pa.types.is_integer(t):
@@ -172,6 +174,11 @@ def cases(version):
         "v": pa.array([maybe(i, 4, [float(i)] * 8) for i in range(n)], pa.list_(pa.float32(), 8)),
         "c": pa.array([5] * n, pa.int64()),
         "d": pa.array([["p", "q"][i % 2] for i in range(n)]),
+        "lbig": pa.array([maybe(i, 7, [maybe(j, 2, bytes(rng.integers(0, 256, 400, dtype=np.uint8))) for j in range(i % 4)]) for i in range(n)],
+                         pa.list_(pa.large_binary())),
+        "lvec": pa.array([maybe(i, 6, [[float(i + j + k) for k in range(64)] for j in range(i % 3)]) for i in range(n)],
+                         pa.list_(pa.list_(pa.float32(), 64))),
+        "dictt": pa.array([["x", "yy", None][i % 3] for i in range(n)]).dictionary_encode(),
     })
     write("small", small, version)
 
