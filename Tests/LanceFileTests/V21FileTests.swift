@@ -139,6 +139,11 @@ import Testing
     }
 
     @Test(arguments: ["2.1", "2.2"])
+    func blobLayout(version: String) async throws {
+        try await check("bloblayout_\(version)")
+    }
+
+    @Test(arguments: ["2.1", "2.2"])
     func smallFile(version: String) async throws {
         try await check("small_\(version)")
     }

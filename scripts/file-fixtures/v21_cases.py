@@ -153,6 +153,12 @@ def cases(version):
     schema = pa.schema([pa.field(f.name, f.type, metadata=fmeta.get(f.name)) for f in opts.schema])
     write("opts", opts.cast(schema), version)
 
+    # Blob layout (opt-in): values stored outside the page, described by (position, size).
+    blob = pa.field("blob", pa.large_binary(), metadata={"lance-encoding:blob": "true"})
+    blobs = pa.table({"blob": pa.array([None if i % 5 == 0 else (b"" if i % 7 == 0 else bytes([i % 256]) * (100 * i)) for i in range(60)],
+                                       pa.large_binary())}).cast(pa.schema([blob]))
+    write("bloblayout", blobs, version)
+
     # Lists whose rows span several mini-block chunks (exercises the repetition index).
     n = 200
     longl = pa.table({
