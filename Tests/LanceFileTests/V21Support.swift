@@ -39,7 +39,7 @@ enum V21Fixtures {
         guard p.terminationStatus == 0 else {
             return .failure(V21FixtureError(message: "generator failed: " + String(decoding: errData, as: UTF8.self)))
         }
-        FileManager.default.createFile(atPath: work + "/.complete", contents: Data())
+        _ = FileManager.default.createFile(atPath: work + "/.complete", contents: Data())
         if (try? FileManager.default.moveItem(atPath: work, toPath: dir)) == nil {
             try? FileManager.default.removeItem(atPath: work)   // another process finished first
         }

@@ -551,7 +551,6 @@ struct FullZip {
     /// Parses zipped rows: [control word][value] per item.
     func parse(_ data: Buffer, rows: Int) throws -> V21Segment {
         let layers = try V21Layer.from(layout.layers)
-        let maxRep = layers.reduce(0) { $0 + ($1.isList ? 1 : 0) }
         var probe = V21Segment(layers: layers, rep: nil, def: nil, values: .zeros(like: kind, count: 0), rows: rows)
         let maxVisible = probe.maxVisibleDef
         let cw = cwBytes
@@ -606,7 +605,6 @@ struct FullZip {
                 }
             }
         }
-        _ = maxRep
         probe.rep = reps
         probe.def = defs
         if let vb = fixedBytes {
