@@ -33,6 +33,11 @@ import Testing
                 Issue.record("\(name).\(field.name) range row \(lo + i) differs"); break
             }
 
+            let empty = try await file.read(field, columns: map, rows: n / 2 ..< n / 2)
+            #expect(empty.count == 0)
+            let none = try await file.take(field, columns: map, rows: [])
+            #expect(none.count == 0)
+
             let rows = Array(Set([0, 1, 2, n / 2, n / 2 + 1, n - 1] + stride(from: 5, to: n, by: 97).map { $0 })).filter { $0 < n }.sorted()
             let taken = try await file.take(field, columns: map, rows: rows)
             #expect(taken.count == rows.count)

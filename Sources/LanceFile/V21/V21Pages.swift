@@ -90,7 +90,8 @@ enum V21Pages {
         let innerPage = V21Page(column: page.column, index: page.index, firstRow: page.firstRow, rows: page.rows,
                                 layout: inner, offsets: page.offsets, sizes: page.sizes)
         let segs = try await MiniBlock(page: innerPage, layout: m, kind: .packed([.fixed(8), .fixed(8)]), file: file).take(rows: rows)
-        let desc = try V21Values.concat(segs.map(\.values))
+        let desc = segs.isEmpty ? V21Values.structure([.fixed(width: 8, data: []), .fixed(width: 8, data: [])], count: 0)
+            : try V21Values.concat(segs.map(\.values))
         guard case .structure(let kids, let n) = desc, kids.count == 2, n == rows.count,
               case .fixed(8, let pos) = kids[0], case .fixed(8, let size) = kids[1] else {
             throw LanceError.corrupt("blob descriptions do not decode to (position, size) pairs")
