@@ -217,7 +217,7 @@ def captions(n, seed):
 
 def gen_text(tmp):
     caps = captions(2600, 11)
-    write("text/captions.txt", ("\n".join(caps) + "\n").encode())
+    write("fsst/captions.txt", ("\n".join(caps) + "\n").encode())
     print("text: %d captions" % len(caps))
 
 
@@ -227,7 +227,7 @@ def gen_text(tmp):
 def gen_lz4(tmp):
     import lz4.block
     rng = np.random.default_rng(44)
-    text = open(os.path.join(OUT, "text/captions.txt"), "rb").read()
+    text = open(os.path.join(OUT, "fsst/captions.txt"), "rb").read()
     assert len(text) > 128 * 1024
     t = np.linspace(0, 40, 8000)
     cases = {
@@ -246,9 +246,9 @@ def gen_lz4(tmp):
     }
     manifest = []
     for name, raw in cases.items():
-        # The raw input is a committed file, except the caption corpus (text/captions.txt) and zeros.
+        # The raw input is a committed file, except the caption corpus (fsst/captions.txt) and zeros.
         if name == "text_caption_corpus":
-            source = {"raw": "text/captions.txt"}
+            source = {"raw": "fsst/captions.txt"}
         elif name.startswith("zeros"):
             source = {"zeros": len(raw)}
         else:
@@ -268,7 +268,7 @@ def gen_lz4(tmp):
 # The chunk's value buffer is n+1 u32 offsets (counted from the start of the buffer) then the codes.
 
 def gen_fsst(tmp):
-    caps = open(os.path.join(OUT, "text/captions.txt"), "rb").read().decode().split("\n")[:-1]
+    caps = open(os.path.join(OUT, "fsst/captions.txt"), "rb").read().decode().split("\n")[:-1]
     rng = np.random.default_rng(5)
     words = ["alpha", "beta", "gamma", "delta", "lancelet", "columnar", "format", "vector", "search", "\u00e9t\u00e9"]
     repetitive = [" ".join(rng.choice(words, 6)) + " #%d" % i for i in range(5000)]
@@ -367,10 +367,111 @@ def gen_roaring(tmp):
     print("roaring: %d bitmaps" % len(manifest))
 
 
-SECTIONS = {"bitpack": gen_bitpack, "text": gen_text, "lz4": gen_lz4, "fsst": gen_fsst, "roaring": gen_roaring}
+def gen_benchfiles(tmp, out_dir=None):
+    """Not a test vector: writes LZ4 benchmark inputs (text, JPEG, float) to $BENCH_DIR (default /tmp/codec-bench)."""
+    out_dir = out_dir or os.environ.get("BENCH_DIR", "/tmp/codec-bench")
+    os.makedirs(out_dir, exist_ok=True)
+    sys.path.insert(0, BENCH)
+    import laion_synth
+    with open(os.path.join(out_dir, "text.txt"), "w") as f:
+        f.write("\n".join(captions(30000, 3)) + "\n")
+    pool = laion_synth.make_image_pool(150, 5)
+    with open(os.path.join(out_dir, "jpeg.bin"), "wb") as f:
+        for img in pool:
+            f.write(img if isinstance(img, (bytes, bytearray)) else img[0])
+    model = laion_synth.EmbeddingModel(7)
+    with open(os.path.join(out_dir, "float.bin"), "wb") as f:
+        f.write(model.sample(1000, np.random.default_rng(1)).astype(np.float32).tobytes())
+    for name in ("text.txt", "jpeg.bin", "float.bin"):
+        print("bench file", os.path.join(out_dir, name), os.path.getsize(os.path.join(out_dir, name)))
+    lz4_reference_bench([os.path.join(out_dir, n) for n in ("text.txt", "jpeg.bin", "float.bin")])
+
+
+def lz4_reference_bench(paths, block=65536):
+    """Writes PATH.lz4blocks (liblz4 blocks of 64 KiB, framed as u32 raw size, u32 compressed size, bytes)
+    and prints liblz4's decode speed on them (process CPU time, best of 7), for `codec-bench lz4 PATH.lz4blocks`."""
+    import time
+    import lz4.block
+    for path in paths:
+        data = open(path, "rb").read()
+        comp = [(lz4.block.compress(data[i:i + block], store_size=False), len(data[i:i + block]))
+                for i in range(0, len(data), block)]
+        with open(path + ".lz4blocks", "wb") as f:
+            for c, n in comp:
+                f.write(struct.pack("<II", n, len(c)) + c)
+        best = 1e9
+        for _ in range(7):
+            t = time.process_time()
+            for c, n in comp:
+                lz4.block.decompress(c, uncompressed_size=n)
+            best = min(best, time.process_time() - t)
+        print("%s: liblz4 decode %.0f MB/s (ratio %.3f)" % (path, len(data) / 1e6 / best, len(data) / sum(len(c) for c, _ in comp)))
+
+
+def fsst_readback(strings_path, table_path, compressed_path, workdir):
+    """Checks that pylance decodes FSST data produced by another encoder (used by the Swift tests).
+
+    strings_path: the expected strings, one per line. table_path: a 2312-byte symbol table.
+    compressed_path: n+1 little-endian u64 offsets into the bytes that follow them.
+    Writes a pylance 2.1 file of *longer* template strings (each expected string plus 8 random letters, so
+    every mini-block chunk has room), then patches it in place: the symbol table inside the page layout is
+    replaced, and each chunk's value buffer is rewritten with the given codes for its rows (the chunk header
+    gets the new buffer size; the rest of the chunk is zero padding). Finally pylance reads the file back."""
+    from lance.file import LanceFileReader
+    strings = open(strings_path, "rb").read().decode().split("\n")[:-1]
+    table = open(table_path, "rb").read()
+    comp = open(compressed_path, "rb").read()
+    n = len(strings)
+    offs = struct.unpack_from("<%dQ" % (n + 1), comp, 0)
+    codes = comp[8 * (n + 1):]
+    rng = random.Random(1)
+    template = [s + "".join(rng.choice("qwxzjkv") for _ in range(8)) for s in strings]
+    path = os.path.join(workdir, "fsst_readback.lance")
+    write_lance(pa.table({"s": pa.array(template)}), path, "2.1")
+    data = bytearray(open(path, "rb").read())
+    (_, buffers, layout), = list(lance_pages(path))
+    mb = pb_fields(layout[1][0])
+    old_table = pb_fields(pb_fields(mb[3][0])[6][0])[1][0]
+    assert len(table) == len(old_table) == 2312
+    at = data.find(old_table)
+    assert at >= 0 and data.find(old_table, at + 1) < 0
+    data[at:at + 2312] = table
+    # Locate the chunk buffer (buffer 1 of the page) in the file.
+    body_at = data.find(buffers[1])
+    assert body_at >= 0
+    pos = body_at
+    row = 0
+    words = struct.unpack_from("<%dH" % (len(buffers[0]) // 2), buffers[0])
+    for (count, vals), w in zip(miniblock_chunks(buffers, mb), words):
+        # chunk = u16 levels, u16 value size, pad to 8, value buffer, pad to 8
+        chunk_size = ((w >> 4) + 1) * 8
+        assert struct.unpack_from("<H", data, pos + 2)[0] == len(vals[0])
+        rows = range(row, row + count)
+        base = 4 * (count + 1)
+        value = struct.pack("<%dI" % (count + 1), *[base + offs[r] - offs[row] for r in list(rows) + [row + count]])
+        value += codes[offs[row]:offs[row + count]]
+        value += bytes(-len(value) % 4)   # the reader wants the buffer size to be a multiple of the offset width
+        assert len(value) <= chunk_size - 8, ("chunk too small", len(value), chunk_size)
+        struct.pack_into("<H", data, pos + 2, len(value))
+        data[pos + 8:pos + chunk_size] = value + bytes(chunk_size - 8 - len(value))
+        pos += chunk_size
+        row += count
+    assert row == n
+    open(path, "wb").write(bytes(data))
+    got = LanceFileReader(path).read_all().to_table().column("s").to_pylist()
+    assert got == strings, next(i for i in range(n) if got[i] != strings[i])
+    print("ok", n)
+
+
+SECTIONS = {"text": gen_text, "bitpack": gen_bitpack, "lz4": gen_lz4, "fsst": gen_fsst, "roaring": gen_roaring,
+            "benchfiles": gen_benchfiles}
 
 if __name__ == "__main__":
-    wanted = sys.argv[1:] or list(SECTIONS)
+    if sys.argv[1:2] == ["fsst-readback"]:
+        with tempfile.TemporaryDirectory() as tmp:
+            fsst_readback(*sys.argv[2:5], tmp)
+        sys.exit(0)
+    wanted = sys.argv[1:] or [k for k in SECTIONS if k != "benchfiles"]
     with tempfile.TemporaryDirectory() as tmp:
         for name in wanted:
             SECTIONS[name](tmp)

@@ -4,7 +4,7 @@ import Testing
 /// Shared helpers for the codec tests: seeded randomness, test vectors, and the reference Python.
 
 /// SplitMix64: small, seedable, good enough for test data.
-struct SeededRNG: RandomNumberGenerator {
+struct CodecTestRNG: RandomNumberGenerator {
     var state: UInt64
     init(seed: UInt64) { state = seed }
     mutating func next() -> UInt64 {
@@ -16,7 +16,7 @@ struct SeededRNG: RandomNumberGenerator {
     }
 }
 
-enum Vectors {
+enum CodecVectors {
     /// Root of the committed vectors (copied into the test bundle).
     static var root: URL {
         Bundle.module.resourceURL!.appendingPathComponent("Vectors")
@@ -31,7 +31,7 @@ enum Vectors {
     }
 }
 
-enum ReferencePython {
+enum CodecPython {
     /// Repository root, from this file's location (Tests/LanceKernelsTests/<file>).
     static func repoRoot(_ file: String = #filePath) -> URL {
         URL(fileURLWithPath: file).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -76,7 +76,7 @@ enum ReferencePython {
 
 extension Array where Element == UInt8 {
     /// Little-endian reinterpretation of the bytes as `T` values.
-    func littleEndian<T: FixedWidthInteger>(as: T.Type) -> [T] {
+    func codecLittleEndian<T: FixedWidthInteger>(as: T.Type) -> [T] {
         let size = MemoryLayout<T>.size
         return (0..<(count / size)).map { i in
             withUnsafeBytes { T(littleEndian: $0.loadUnaligned(fromByteOffset: i * size, as: T.self)) }

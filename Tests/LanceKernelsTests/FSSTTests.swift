@@ -5,12 +5,12 @@ import Testing
 @Suite struct FSSTTests {
     /// `n+1` little-endian u32 offsets (counted from the buffer start) followed by the bytes.
     static func splitOffsetsBuffer(_ b: [UInt8], count: Int) -> (offsets: [Int], bytes: [UInt8]) {
-        let offs = Array(b[0..<(4 * (count + 1))]).littleEndian(as: UInt32.self).map(Int.init)
+        let offs = Array(b[0..<(4 * (count + 1))]).codecLittleEndian(as: UInt32.self).map(Int.init)
         return (offs, b)
     }
 
-    static func captions() throws -> [[UInt8]] {
-        let text = try Vectors.data("text/captions.txt")
+    static func captions() -> [[UInt8]] {
+        let text = (try? CodecVectors.data("fsst/captions.txt")) ?? []
         return text.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).dropLast().map(Array.init)
     }
 
@@ -20,20 +20,20 @@ import Testing
 
     /// Chunks of FSST-compressed strings from files pylance 14 wrote (2.1 and 2.2).
     @Test func decodesPylanceChunks() throws {
-        let manifest = try #require(try Vectors.json("fsst/manifest.json") as? [[String: Any]])
+        let manifest = try #require(try CodecVectors.json("fsst/manifest.json") as? [[String: Any]])
         #expect(manifest.count == 8)
         for e in manifest {
             let name = e["name"] as! String, count = e["count"] as! Int
-            let table = try Vectors.data(name + ".table")
+            let table = try CodecVectors.data(name + ".table")
             #expect(table.count == FSST.tableSize)
-            let chunk = try Vectors.data(name + ".chunk")
+            let chunk = try CodecVectors.data(name + ".chunk")
             let (offsets, _) = Self.splitOffsetsBuffer(chunk, count: count)
             #expect(offsets[0] == 4 * (count + 1))
-            let expected = try Vectors.data(name + ".expected")
-            let want = Array(expected[0..<(4 * (count + 1))]).littleEndian(as: UInt32.self).map(Int.init)
+            let expected = try CodecVectors.data(name + ".expected")
+            let want = Array(expected[0..<(4 * (count + 1))]).codecLittleEndian(as: UInt32.self).map(Int.init)
             let got = try FSST.decompress(symbolTable: table, compressed: chunk, offsets: offsets)
-            #expect(got.offsets == want, "\(name)")
-            #expect(got.bytes == Array(expected[(4 * (count + 1))...]), "\(name)")
+            let same = got.offsets == want && got.bytes == Array(expected[(4 * (count + 1))...])
+            #expect(same, "\(name)")
 
             // The table layout: magic, compressed flag, count, symbols then lengths right after them.
             let parsed = try table.withUnsafeBytes { try FSST.SymbolTable(serialized: $0) }
@@ -51,25 +51,27 @@ import Testing
             let flat = strs.flatMap { $0 }
             let re = flat.withUnsafeBytes { FSST.compress(bytes: $0, offsets: flatOffsets, table: parsed) }
             let back = try FSST.decompress(symbolTable: table, compressed: re.bytes, offsets: re.offsets)
-            #expect(back.bytes == flat && back.offsets == flatOffsets)
+            let sameBack = back.bytes == flat && back.offsets == flatOffsets
+            #expect(sameBack, "\(name) with our matcher")
         }
     }
 
     @Test func roundTripCaptions() throws {
-        let caps = try Self.captions()
+        let caps = Self.captions()
         #expect(caps.count == 2600)
         let c = FSST.compress(strings: caps, minimumInputSize: 0)
         #expect(c.symbolTable.count == FSST.tableSize)
         #expect(c.symbolTable[3] & 1 == 1)  // compressed flag (bit 24)
         let d = try FSST.decompress(symbolTable: c.symbolTable, compressed: c.bytes, offsets: c.offsets)
-        #expect(Self.strings(d.offsets, d.bytes) == caps)
+        let same = Self.strings(d.offsets, d.bytes) == caps
+        #expect(same)
         let raw = caps.reduce(0) { $0 + $1.count }
         let ratio = Double(c.bytes.count) / Double(raw)
         #expect(ratio < 0.6, "compression ratio \(ratio)")
 
         // Compare with pylance's ratio on the same captions (first chunk it wrote).
-        let chunk = try Vectors.data("fsst/captions_v2_1_chunk0.chunk")
-        let expected = try Vectors.data("fsst/captions_v2_1_chunk0.expected")
+        let chunk = try CodecVectors.data("fsst/captions_v2_1_chunk0.chunk")
+        let expected = try CodecVectors.data("fsst/captions_v2_1_chunk0.expected")
         let pyRatio = Double(chunk.count - 4 * 65) / Double(expected.count - 4 * 65)
         let table = try c.symbolTable.withUnsafeBytes { try FSST.SymbolTable(serialized: $0) }
         let first64 = Array(caps.prefix(64))
@@ -91,7 +93,7 @@ import Testing
     }
 
     @Test func edgeCases() throws {
-        var rng = SeededRNG(seed: 77)
+        var rng = CodecTestRNG(seed: 77)
         let binary: [[UInt8]] = (0..<400).map { i in (0..<(i % 37)).map { _ in UInt8(truncatingIfNeeded: rng.next()) } }
         let zerosAndFF: [[UInt8]] = (0..<300).map { i in [UInt8](repeating: i % 2 == 0 ? 0 : 255, count: i % 20) }
         let one: [[UInt8]] = [[UInt8](repeating: 0x41, count: 50000)]
@@ -99,12 +101,13 @@ import Testing
         for strs in [binary, zerosAndFF, one, empties, binary + zerosAndFF] {
             let c = FSST.compress(strings: strs, minimumInputSize: 0)
             let d = try FSST.decompress(symbolTable: c.symbolTable, compressed: c.bytes, offsets: c.offsets)
-            #expect(Self.strings(d.offsets, d.bytes) == strs)
+            let same = Self.strings(d.offsets, d.bytes) == strs
+            #expect(same)
         }
     }
 
     @Test func rejectsBadInput() throws {
-        let table = FSST.compress(strings: try Self.captions(), minimumInputSize: 0).symbolTable
+        let table = FSST.compress(strings: Self.captions(), minimumInputSize: 0).symbolTable
         let n = Int(table[0])
         #expect(throws: CodecError.self) { try FSST.decompress(symbolTable: Array(table[0..<7]), compressed: [], offsets: [0]) }
         #expect(throws: CodecError.self) { try FSST.decompress(symbolTable: Array(table[0..<(8 + 9 * n - 1)]), compressed: [], offsets: [0]) }
@@ -121,5 +124,26 @@ import Testing
         #expect(throws: CodecError.self) { try FSST.decompress(symbolTable: table, compressed: [0, 0], offsets: []) }
         var badLen = table; badLen[8 + 8 * n] = 9
         #expect(throws: CodecError.self) { try FSST.decompress(symbolTable: badLen, compressed: [0], offsets: [0, 1]) }
+    }
+}
+
+extension FSSTTests {
+    /// pylance decodes what our encoder writes: the generator script patches our symbol table and codes into
+    /// a pylance-written 2.1 FSST page (scripts/gen-codec-vectors.py fsst-readback) and reads it back.
+    @Test func pylanceReadsOurCodes() throws {
+        let caps = Self.captions()
+        let c = FSST.compress(strings: caps, minimumInputSize: 0)
+        let dir = try CodecPython.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let table = dir.appendingPathComponent("table.bin"), comp = dir.appendingPathComponent("codes.bin")
+        try Data(c.symbolTable).write(to: table)
+        var framed: [UInt8] = []
+        for o in c.offsets { withUnsafeBytes(of: UInt64(o).littleEndian) { framed += $0 } }
+        try Data(framed + c.bytes).write(to: comp)
+        let script = CodecPython.repoRoot().appendingPathComponent("scripts/gen-codec-vectors.py").path
+        let out = try CodecPython.run("import runpy, sys; sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name='__main__')",
+                                          [script, "fsst-readback", CodecVectors.root.appendingPathComponent("fsst/captions.txt").path,
+                                           table.path, comp.path])
+        #expect(out.trimmingCharacters(in: .whitespacesAndNewlines) == "ok \(caps.count)")
     }
 }

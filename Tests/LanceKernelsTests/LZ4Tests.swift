@@ -8,20 +8,20 @@ import Testing
     }
 
     static func referenceCases() throws -> [Case] {
-        let manifest = try #require(try Vectors.json("lz4/manifest.json") as? [[String: Any]])
+        let manifest = try #require(try CodecVectors.json("lz4/manifest.json") as? [[String: Any]])
         return try manifest.map { e in
             let name = e["name"] as! String, mode = e["mode"] as! String
             let raw: [UInt8]
-            if let zeros = e["zeros"] as? Int { raw = [UInt8](repeating: 0, count: zeros) } else { raw = try Vectors.data(e["raw"] as! String) }
+            if let zeros = e["zeros"] as? Int { raw = [UInt8](repeating: 0, count: zeros) } else { raw = try CodecVectors.data(e["raw"] as! String) }
             #expect(raw.count == e["size"] as! Int)
-            return Case(name: name, mode: mode, raw: raw, compressed: try Vectors.data("lz4/\(name).\(mode).lz4"))
+            return Case(name: name, mode: mode, raw: raw, compressed: try CodecVectors.data("lz4/\(name).\(mode).lz4"))
         }
     }
 
     /// Test inputs for the encoder: the reference raw inputs plus seeded shapes at awkward sizes.
     static func encoderInputs() throws -> [(String, [UInt8])] {
         var inputs = try referenceCases().filter { $0.mode == "default" }.map { ($0.name, $0.raw) }
-        var rng = SeededRNG(seed: 4)
+        var rng = CodecTestRNG(seed: 4)
         for size in [0, 1, 4, 5, 11, 12, 13, 14, 17, 20, 64, 255, 300, 4096, 65535, 65536, 70001] {
             inputs.append(("random\(size)", (0..<size).map { _ in UInt8(truncatingIfNeeded: rng.next()) }))
             inputs.append(("lowentropy\(size)", (0..<size).map { _ in UInt8(truncatingIfNeeded: rng.next() % 3) }))
@@ -40,11 +40,13 @@ import Testing
         #expect(cases.count == 24)
         for c in cases {
             let out = try LZ4.decompressBlock(c.compressed, decompressedSize: c.raw.count)
-            #expect(out == c.raw, "\(c.name) \(c.mode)")
+            let same = out == c.raw
+            #expect(same, "\(c.name) \(c.mode)")
             // Into an exact-size caller buffer (no spare room for wide copies).
             var exact = [UInt8](repeating: 0, count: c.raw.count)
             let n = try c.compressed.withUnsafeBytes { i in try exact.withUnsafeMutableBytes { try LZ4.decompressBlock(i, into: $0) } }
-            #expect(n == c.raw.count && exact == c.raw, "\(c.name) \(c.mode) into")
+            let sameExact = n == c.raw.count && exact == c.raw
+            #expect(sameExact, "\(c.name) \(c.mode) into")
         }
     }
 
@@ -53,13 +55,14 @@ import Testing
             let c = LZ4.compressBlock(raw)
             try Self.checkBlockRules(c, size: raw.count, name)
             #expect(c.count <= LZ4.compressBound(raw.count))
-            #expect(try LZ4.decompressBlock(c, decompressedSize: raw.count) == raw, "\(name)")
+            let back = try LZ4.decompressBlock(c, decompressedSize: raw.count) == raw
+            #expect(back, "\(name)")
             if name.hasPrefix("run") && raw.count > 1000 { #expect(c.count * 50 < raw.count, "\(name) should compress") }
         }
         // Compression ratio on text is in liblz4's range.
-        let text = try Vectors.data("text/captions.txt")
+        let text = try CodecVectors.data("fsst/captions.txt")
         let ours = LZ4.compressBlock(text).count
-        let ref = try Vectors.data("lz4/text_caption_corpus.default.lz4").count
+        let ref = try CodecVectors.data("lz4/text_caption_corpus.default.lz4").count
         #expect(Double(ours) < Double(ref) * 1.15, "ours \(ours) vs liblz4 \(ref)")
     }
 
@@ -89,7 +92,7 @@ import Testing
 
     /// liblz4 (through python-lz4) decodes what our encoder writes.
     @Test func referenceDecodesOurBlocks() throws {
-        let dir = try ReferencePython.tempDir()
+        let dir = try CodecPython.tempDir()
         defer { try? FileManager.default.removeItem(at: dir) }
         var args: [String] = []
         for (i, (_, raw)) in try Self.encoderInputs().enumerated() {
@@ -108,7 +111,7 @@ import Testing
             ok += 1
         print(ok)
         """
-        let out = try ReferencePython.run(script, args)
+        let out = try CodecPython.run(script, args)
         #expect(out.trimmingCharacters(in: .whitespacesAndNewlines) == String(args.count / 2))
     }
 

@@ -88,6 +88,103 @@ public enum FastLanes {
         return out
     }
 
+    // MARK: - Lance page layouts
+
+    /// Decodes an `inline_bitpacking` mini-block value buffer: blocks of (bit width as one `T` word, then
+    /// `width * 128` bytes), each holding 1024 values, the last one padded. Returns the first `count` values.
+    public static func unpackInlineChunk<T: FixedWidthInteger & UnsignedInteger>(
+        _ buffer: UnsafeRawBufferPointer, count: Int, as type: T.Type = T.self
+    ) throws(CodecError) -> [T] {
+        guard count >= 0 else { throw CodecError(.corrupt, "negative value count") }
+        let wordBytes = T.bitWidth / 8
+        let blocks = (count + blockSize - 1) / blockSize
+        // Every block takes at least its width word: bound the allocation by the input.
+        guard blocks <= buffer.count / wordBytes else {
+            throw CodecError(.truncated, "\(count) bit-packed values cannot fit in \(buffer.count) bytes")
+        }
+        var out = [T](repeating: 0, count: blocks * blockSize)
+        var pos = 0
+        try out.withUnsafeMutableBufferPointer { (o: inout UnsafeMutableBufferPointer<T>) throws(CodecError) in
+            for b in 0..<blocks {
+                guard buffer.count - pos >= wordBytes else { throw CodecError(.truncated, "bit width cut off", offset: pos) }
+                var w: UInt64 = 0
+                for i in 0..<wordBytes { w |= UInt64(buffer[pos + i]) << UInt64(8 * i) }
+                pos += wordBytes
+                guard w <= UInt64(T.bitWidth) else { throw CodecError(.corrupt, "bit width \(w) for a \(T.bitWidth)-bit type", offset: pos - wordBytes) }
+                let width = Int(w)
+                let slice = UnsafeMutableBufferPointer(rebasing: o[(b * blockSize)..<((b + 1) * blockSize)])
+                try unpack(UnsafeRawBufferPointer(rebasing: buffer[pos...]), bitWidth: width, into: slice)
+                pos += packedByteCount(bitWidth: width)
+            }
+        }
+        out.removeLast(out.count - count)
+        return out
+    }
+
+    /// Encodes values as an `inline_bitpacking` mini-block value buffer, the inverse of `unpackInlineChunk`:
+    /// each block of 1024 values (the last padded with zeros) is written as its bit width (the bits needed by
+    /// its largest value, as one `T` word) followed by the packed block. This is the layout pylance writes.
+    public static func packInlineChunk<T: FixedWidthInteger & UnsignedInteger>(_ values: [T]) -> [UInt8] {
+        var out: [UInt8] = []
+        var block = [T](repeating: 0, count: blockSize)
+        for start in stride(from: 0, to: values.count, by: blockSize) {
+            let end = min(values.count, start + blockSize)
+            var all: T = 0
+            for i in start..<end {
+                block[i - start] = values[i]
+                all |= values[i]
+            }
+            for i in (end - start)..<blockSize { block[i] = 0 }
+            let width = T.bitWidth - all.leadingZeroBitCount
+            withUnsafeBytes(of: T(width).littleEndian) { out += $0 }
+            let at = out.count
+            out += [UInt8](repeating: 0, count: packedByteCount(bitWidth: width))
+            block.withUnsafeBufferPointer { v in
+                out.withUnsafeMutableBytes { o in pack(v, bitWidth: width, into: UnsafeMutableRawBufferPointer(rebasing: o[at...])) }
+            }
+        }
+        return out
+    }
+
+    /// Decodes an `out_of_line_bitpacking` buffer of `count` values at one `bitWidth`: whole blocks of
+    /// `bitWidth * 128` bytes, then the tail either as one more padded block or as raw `T` values (the
+    /// writer picks whichever is smaller; the buffer length tells which).
+    public static func unpackOutOfLine<T: FixedWidthInteger & UnsignedInteger>(
+        _ buffer: UnsafeRawBufferPointer, bitWidth: Int, count: Int, as type: T.Type = T.self
+    ) throws(CodecError) -> [T] {
+        guard bitWidth >= 0, bitWidth <= T.bitWidth else { throw CodecError(.corrupt, "bit width \(bitWidth) out of range") }
+        guard count >= 0 else { throw CodecError(.corrupt, "negative value count") }
+        let wordBytes = T.bitWidth / 8
+        let blockBytes = packedByteCount(bitWidth: bitWidth)
+        let whole = count / blockSize, tail = count % blockSize
+        let (wholeBytes, o1) = whole.multipliedReportingOverflow(by: blockBytes)
+        guard !o1, wholeBytes <= buffer.count else { throw CodecError(.truncated, "bit-packed buffer too short") }
+        let rawTail = tail > 0 && buffer.count - wholeBytes == tail * wordBytes  // as the Rust reader decides
+        if tail > 0 && !rawTail && buffer.count - wholeBytes < blockBytes {
+            throw CodecError(.truncated, "bit-packed tail block cut off")
+        }
+        // Zero-width data has no bytes: bound the allocation differently.
+        guard bitWidth > 0 || count <= 1 << 24 else { throw CodecError(.limitExceeded, "\(count) zero-width values") }
+        var out = [T](repeating: 0, count: (whole + (tail > 0 ? 1 : 0)) * blockSize)
+        try out.withUnsafeMutableBufferPointer { (o: inout UnsafeMutableBufferPointer<T>) throws(CodecError) in
+            for b in 0..<whole {
+                let slice = UnsafeMutableBufferPointer(rebasing: o[(b * blockSize)..<((b + 1) * blockSize)])
+                try unpack(UnsafeRawBufferPointer(rebasing: buffer[(b * blockBytes)...]), bitWidth: bitWidth, into: slice)
+            }
+            guard tail > 0 else { return }
+            if rawTail {
+                for i in 0..<tail {
+                    o[whole * blockSize + i] = T(littleEndian: buffer.loadUnaligned(fromByteOffset: wholeBytes + i * wordBytes, as: T.self))
+                }
+            } else {
+                let slice = UnsafeMutableBufferPointer(rebasing: o[(whole * blockSize)...])
+                try unpack(UnsafeRawBufferPointer(rebasing: buffer[wholeBytes...]), bitWidth: bitWidth, into: slice)
+            }
+        }
+        out.removeLast(out.count - count)
+        return out
+    }
+
     // MARK: - Reference implementation (one bit at a time, straight from the index formula)
 
     /// Slow reference unpacker used to cross-check the fast kernels.

@@ -107,8 +107,6 @@ public enum FSST {
         guard let src = compressed.baseAddress?.assumingMemoryBound(to: UInt8.self) else {
             return (offsets.map { _ in 0 }, [])
         }
-        // Each code yields at most 8 bytes; 8 more bytes of room let every symbol be stored as one word.
-        let capacity = (last - first) * 8 + 8
         var symbols = [UInt64](repeating: 0, count: 256)
         var lengths = [Int](repeating: 0, count: 256)
         for i in 0..<table.symbols.count {
@@ -116,43 +114,50 @@ public enum FSST {
             lengths[i] = Int(table.lengths[i])
         }
         let n = table.symbols.count
+        // Pass 1: validate the codes and size every string, so the output is allocated exactly.
         var outOffsets = [Int](repeating: 0, count: offsets.count)
-        var failure: CodecError?
-        let bytes = [UInt8](unsafeUninitializedCapacity: capacity) { out, initialized in
+        var op = 0
+        for s in 1..<offsets.count {
+            var ip = offsets[s - 1]
+            let end = offsets[s]
+            while ip < end {
+                let code = src[ip]
+                ip += 1
+                if code != FSST.escape {
+                    guard Int(code) < n else { throw CodecError(.corrupt, "fsst code \(code) with \(n) symbols", offset: ip - 1) }
+                    op += lengths[Int(code)]
+                } else {
+                    guard ip < end else { throw CodecError(.corrupt, "fsst escape at the end of a string", offset: ip - 1) }
+                    ip += 1
+                    op += 1
+                }
+            }
+            outOffsets[s] = op
+        }
+        let total = op
+        // Pass 2: expand. Each symbol is stored as a whole word, so keep 8 bytes of room at the end.
+        let bytes = [UInt8](unsafeUninitializedCapacity: total + 8) { out, initialized in
             let dst = UnsafeMutableRawPointer(out.baseAddress!)
             var op = 0
             symbols.withUnsafeBufferPointer { sym in
                 lengths.withUnsafeBufferPointer { len in
-                    outer: for s in 1..<offsets.count {
-                        var ip = offsets[s - 1]
-                        let end = offsets[s]
-                        while ip < end {
-                            let code = src[ip]
-                            ip += 1
-                            if code != FSST.escape {
-                                guard Int(code) < n else {
-                                    failure = CodecError(.corrupt, "fsst code \(code) with \(n) symbols", offset: ip - 1)
-                                    break outer
-                                }
-                                dst.storeBytes(of: sym[Int(code)].littleEndian, toByteOffset: op, as: UInt64.self)
-                                op += len[Int(code)]
-                            } else {
-                                guard ip < end else {
-                                    failure = CodecError(.corrupt, "fsst escape at the end of a string", offset: ip - 1)
-                                    break outer
-                                }
-                                dst.storeBytes(of: src[ip], toByteOffset: op, as: UInt8.self)
-                                ip += 1
-                                op += 1
-                            }
+                    var ip = first
+                    while ip < last {
+                        let code = Int(src[ip])
+                        if code != 255 {
+                            dst.storeBytes(of: sym[code].littleEndian, toByteOffset: op, as: UInt64.self)
+                            op &+= len[code]
+                            ip &+= 1
+                        } else {
+                            dst.storeBytes(of: src[ip &+ 1], toByteOffset: op, as: UInt8.self)
+                            op &+= 1
+                            ip &+= 2
                         }
-                        outOffsets[s] = op
                     }
                 }
             }
-            initialized = failure == nil ? op : 0
+            initialized = total
         }
-        if let failure { throw failure }
         return (outOffsets, bytes)
     }
 

@@ -71,10 +71,37 @@ public enum LZ4 {
         while true {
             guard ip < n else { throw CodecError(.truncated, "lz4 block ends before a token", offset: ip) }
             let token = Int(src[ip])
-            ip += 1
+            ip &+= 1
+            var litLen = token >> 4
+
+            // Shortcut for the common short sequence (literals < 15, match < 19) when there is room on both
+            // sides: fixed-size copies, no length bytes. The sequence fits in 32 output bytes; the copies
+            // scribble at most 38 bytes ahead.
+            if litLen != 15 && token & 15 != 15 && n &- ip >= 18 && limit &- op >= 32 && capacity &- op >= 40 {
+                let out = UnsafeMutableRawPointer(dst + op)
+                out.copyMemory(from: src + ip, byteCount: 16)
+                ip &+= litLen
+                op &+= litLen
+                let offset = Int(src[ip]) | Int(src[ip &+ 1]) << 8
+                ip &+= 2
+                guard offset != 0, offset <= op else {
+                    throw CodecError(.corrupt, "lz4 match offset \(offset) invalid at output position \(op)", offset: ip - 2)
+                }
+                let matchLen = (token & 15) &+ 4
+                if offset >= 8 {
+                    let m = UnsafeMutableRawPointer(dst + op)
+                    let from = UnsafeRawPointer(dst + op - offset)
+                    m.storeBytes(of: from.loadUnaligned(as: UInt64.self), as: UInt64.self)
+                    m.storeBytes(of: from.loadUnaligned(fromByteOffset: 8, as: UInt64.self), toByteOffset: 8, as: UInt64.self)
+                    m.storeBytes(of: from.loadUnaligned(fromByteOffset: 16, as: UInt64.self), toByteOffset: 16, as: UInt64.self)
+                } else {
+                    copyMatch(dst, op: op, offset: offset, length: matchLen, roomToCapacity: capacity &- op)
+                }
+                op &+= matchLen
+                continue
+            }
 
             // Literals.
-            var litLen = token >> 4
             if litLen == 15 {
                 while true {
                     guard ip < n else { throw CodecError(.truncated, "lz4 literal length runs past the end", offset: ip) }
@@ -162,7 +189,7 @@ public enum LZ4 {
     static let matchStartLimit = 12
     /// The last bytes of a block are always literals.
     static let lastLiterals = 5
-    static let hashLog = 16
+    static let hashLog = 12
 
     /// Upper bound of the compressed size of `n` bytes.
     public static func compressBound(_ n: Int) -> Int { n + n / 255 + 16 }

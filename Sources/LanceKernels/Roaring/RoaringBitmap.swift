@@ -1,18 +1,28 @@
 /// A set of 32-bit integers with the portable Roaring serialization (as CRoaring and pyroaring write it).
 ///
 /// Values are grouped by their high 16 bits into containers. In memory a container is a sorted array of
-/// low halves (up to 4096 values) or a 65536-bit bitmap. Run containers found in serialized input are
-/// expanded into one of those two forms; `serialized()` writes the no-run format (cookie 12346).
+/// low halves (up to 4096 values), a 65536-bit bitmap, or (as read from serialized input) a list of runs,
+/// so memory stays proportional to the input. `serialized()` writes the no-run format (cookie 12346);
+/// `serialized(runContainers: true)` uses run containers where they are smaller.
 public struct RoaringBitmap: Sendable, Equatable {
+    struct Run: Sendable, Equatable {
+        var start: UInt16
+        var lengthMinus1: UInt16
+        var end: Int { Int(start) + Int(lengthMinus1) }  // inclusive
+    }
+
     enum Container: Sendable, Equatable {
         case array([UInt16])
         /// 1024 words and the number of set bits.
         case bitmap([UInt64], Int)
+        /// Sorted, non-overlapping runs and the number of values they cover.
+        case runs([Run], Int)
 
         var cardinality: Int {
             switch self {
             case .array(let a): return a.count
             case .bitmap(_, let c): return c
+            case .runs(_, let c): return c
             }
         }
 
@@ -20,8 +30,42 @@ public struct RoaringBitmap: Sendable, Equatable {
             switch self {
             case .array(let a): return RoaringBitmap.lowerBound(a, low).found
             case .bitmap(let w, _): return w[Int(low >> 6)] >> UInt64(low & 63) & 1 == 1
+            case .runs(let r, _):
+                // Last run starting at or before `low`.
+                var lo = 0, hi = r.count
+                while lo < hi {
+                    let mid = (lo + hi) >> 1
+                    if r[mid].start <= low { lo = mid + 1 } else { hi = mid }
+                }
+                return lo > 0 && Int(low) <= r[lo - 1].end
             }
         }
+
+        /// The 65536-bit bitmap of the container.
+        var words: [UInt64] {
+            var w = [UInt64](repeating: 0, count: 1024)
+            switch self {
+            case .array(let a): for x in a { w[Int(x >> 6)] |= 1 << UInt64(x & 63) }
+            case .bitmap(let b, _): return b
+            case .runs(let r, _): for run in r { RoaringBitmap.setRange(&w, Int(run.start), run.end + 1) }
+            }
+            return w
+        }
+
+        /// The same set as an array or bitmap container.
+        var expanded: Container {
+            if case .runs = self { return RoaringBitmap.normalized(words, cardinality) }
+            return self
+        }
+    }
+
+    public static func == (a: RoaringBitmap, b: RoaringBitmap) -> Bool {
+        guard a.keys == b.keys else { return false }
+        for (x, y) in zip(a.containers, b.containers) {
+            if x == y { continue }
+            if x.cardinality != y.cardinality || x.words != y.words { return false }
+        }
+        return true
     }
 
     static let arrayLimit = 4096
@@ -54,7 +98,12 @@ public struct RoaringBitmap: Sendable, Equatable {
             containers.insert(.array([low]), at: i)
             return
         }
+        if case .runs = containers[i] {
+            if containers[i].contains(low) { return }
+            containers[i] = containers[i].expanded
+        }
         switch containers[i] {
+        case .runs: preconditionFailure("expanded above")
         case .array(var a):
             let (j, present) = Self.lowerBound(a, low)
             if present { return }
@@ -84,6 +133,7 @@ public struct RoaringBitmap: Sendable, Equatable {
             let high = UInt32(k) << 16
             switch c {
             case .array(let a): for x in a { out.append(high | UInt32(x)) }
+            case .runs(let r, _): for run in r { for x in Int(run.start)...run.end { out.append(high | UInt32(x)) } }
             case .bitmap(let w, _):
                 for (wi, word) in w.enumerated() {
                     var bits = word
@@ -146,7 +196,8 @@ public struct RoaringBitmap: Sendable, Equatable {
             if isRun[i] {
                 let nRuns = Int(try r.u16())
                 guard r.remaining >= 4 * nRuns else { throw CodecError(.truncated, "roaring run container cut off", offset: r.pos) }
-                var words = [UInt64](repeating: 0, count: 1024)
+                var runs: [Run] = []
+                runs.reserveCapacity(nRuns)
                 var total = 0
                 var next = 0  // first value the next run may start at
                 for _ in 0..<nRuns {
@@ -154,12 +205,12 @@ public struct RoaringBitmap: Sendable, Equatable {
                     guard start >= next, start + len <= 65536 else {
                         throw CodecError(.corrupt, "roaring runs overlap or overflow", offset: r.pos - 4)
                     }
-                    Self.setRange(&words, start, start + len)
+                    runs.append(Run(start: UInt16(start), lengthMinus1: UInt16(len - 1)))
                     total += len
                     next = start + len
                 }
-                guard total == card else { throw CodecError(.corrupt, "roaring run container cardinality mismatch", offset: r.pos) }
-                containers.append(Self.normalized(words, total))
+                guard total == card, total > 0 else { throw CodecError(.corrupt, "roaring run container cardinality mismatch", offset: r.pos) }
+                containers.append(.runs(runs, total))
             } else if card <= Self.arrayLimit {
                 let bytes = try r.bytes(2 * card)
                 var a = [UInt16](repeating: 0, count: card)
@@ -213,7 +264,8 @@ public struct RoaringBitmap: Sendable, Equatable {
         }
         out.reserveCapacity(offset)
         for c in containers {
-            switch c {
+            switch c.expanded {
+            case .runs: preconditionFailure("expanded")
             case .array(let a): for x in a { u16(x) }
             case .bitmap(let w, let card):
                 if card <= Self.arrayLimit {
@@ -228,6 +280,80 @@ public struct RoaringBitmap: Sendable, Equatable {
             }
         }
         return out
+    }
+
+    /// The portable serialization; with `runContainers`, containers that are smaller as runs are written as
+    /// run containers (cookie 12347), choosing like CRoaring's `runOptimize`.
+    public func serialized(runContainers: Bool) -> [UInt8] {
+        guard runContainers else { return serialized() }
+        var runsPerContainer: [[(start: UInt16, lengthMinus1: UInt16)]?] = []
+        for c in containers {
+            let runs = Self.runs(of: c)
+            let card = c.cardinality
+            // Sizes as CRoaring compares them (the array size includes a 2-byte count).
+            let asRuns = 2 + 4 * runs.count
+            let asOther = card <= Self.arrayLimit ? 2 * card + 2 : 8192
+            runsPerContainer.append(asRuns < asOther ? runs : nil)
+        }
+        guard runsPerContainer.contains(where: { $0 != nil }) else { return serialized() }
+        let size = keys.count
+        var out: [UInt8] = []
+        func u16(_ v: UInt16) { out.append(UInt8(truncatingIfNeeded: v)); out.append(UInt8(v >> 8)) }
+        func u32(_ v: UInt32) { for s in stride(from: 0, to: 32, by: 8) { out.append(UInt8(truncatingIfNeeded: v >> UInt32(s))) } }
+        u32(Self.cookieRuns | UInt32(size - 1) << 16)
+        var flags = [UInt8](repeating: 0, count: (size + 7) / 8)
+        for (i, r) in runsPerContainer.enumerated() where r != nil { flags[i / 8] |= 1 << UInt8(i % 8) }
+        out += flags
+        for (k, c) in zip(keys, containers) {
+            u16(k)
+            u16(UInt16(c.cardinality - 1))
+        }
+        if size >= Self.noOffsetThreshold {
+            var offset = out.count + 4 * size
+            for (c, r) in zip(containers, runsPerContainer) {
+                u32(UInt32(offset))
+                if let r { offset += 2 + 4 * r.count } else { offset += c.cardinality <= Self.arrayLimit ? 2 * c.cardinality : 8192 }
+            }
+        }
+        for (c, r) in zip(containers, runsPerContainer) {
+            if let r {
+                u16(UInt16(r.count))
+                for run in r { u16(run.start); u16(run.lengthMinus1) }
+                continue
+            }
+            switch c.expanded {
+            case .runs: preconditionFailure("expanded")
+            case .array(let a): for x in a { u16(x) }
+            case .bitmap(let w, _): for word in w { for s in stride(from: 0, to: 64, by: 8) { out.append(UInt8(truncatingIfNeeded: word >> UInt64(s))) } }
+            }
+        }
+        return out
+    }
+
+    static func runs(of c: Container) -> [(start: UInt16, lengthMinus1: UInt16)] {
+        if case .runs(let r, _) = c { return r.map { ($0.start, $0.lengthMinus1) } }
+        var runs: [(start: UInt16, lengthMinus1: UInt16)] = []
+        var start = -1, last = -2
+        func visit(_ v: Int) {
+            if v == last + 1 {
+                last = v
+            } else {
+                if start >= 0 { runs.append((UInt16(start), UInt16(last - start))) }
+                start = v
+                last = v
+            }
+        }
+        switch c {
+        case .runs: break
+        case .array(let a): for x in a { visit(Int(x)) }
+        case .bitmap(let w, _):
+            for (wi, word) in w.enumerated() {
+                var bits = word
+                while bits != 0 { visit(wi * 64 + bits.trailingZeroBitCount); bits &= bits - 1 }
+            }
+        }
+        if start >= 0 { runs.append((UInt16(start), UInt16(last - start))) }
+        return runs
     }
 
     // MARK: - Helpers
