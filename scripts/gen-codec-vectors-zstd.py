@@ -120,6 +120,18 @@ def main():
     add("jpeg", jp, standard(jp))
     mixed = st[:5000] + fl[:8000] + jp[:3000] + b"\0" * 5000 + st[5000:9000]
     add("mixed", mixed, standard(mixed, [1, 3, 9, 19, 22, -1]))
+    # Small inputs (used by the mutation test as well): every entropy mode on little data.
+    small_text = text(rng, 2500)
+    add("small-text", small_text, [("l1", compress(small_text, 1)), ("l19-check", compress(small_text, 19, checksum=True)),
+                                   ("l-1", compress(small_text, -1))])
+    small_fl = floats(rng, 600)
+    add("small-float32", small_fl, [("l3-check", compress(small_fl, 3, checksum=True)), ("l22", compress(small_fl, 22))])
+    small_runs = runs(rng, 3000)
+    add("small-runs", small_runs, [("l3", compress(small_runs, 3))])
+    small_mf = text(rng, 700)
+    add("small-multiframe", small_mf + small_fl[:800], [("concat", compress(small_mf, 9, checksum=True)
+                                                         + struct.pack("<II", 0x184D2A53, 3) + b"xyz"
+                                                         + compress(small_fl[:800], 3, content_size=False))])
     # Multi-frame: three frames with different options, concatenated (including an empty frame).
     parts = [st[:7000], fl[:9000], b"", jp]
     blob = (compress(parts[0], 3) + compress(parts[1], 1, checksum=True) + compress(parts[2], 3)

@@ -65,6 +65,22 @@ import Testing
         #expect(XXHash64.hash(Array("abc".utf8)) == 0x44BC_2CF5_AD77_0999)
     }
 
+    @Test func xxhash64StreamingMatchesOneShot() {
+        var rng = ZstdTestRNG(seed: 64)
+        for _ in 0..<300 {
+            let data = (0..<Int.random(in: 0...300, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) }
+            let seed = UInt64.random(in: 0...3, using: &rng)
+            var hasher = XXHash64.Hasher(seed: seed)
+            var i = 0
+            while i < data.count {
+                let n = min(data.count - i, Int.random(in: 0...70, using: &rng))
+                data[i..<(i + n)].withUnsafeBytes { hasher.update($0) }
+                i += n
+            }
+            #expect(hasher.finalize() == XXHash64.hash(data, seed: seed))
+        }
+    }
+
     /// The fast bit reader must agree with the plain reference reader on random streams.
     @Test func fastBitReaderMatchesReference() throws {
         var rng = ZstdTestRNG(seed: 42)
@@ -86,6 +102,29 @@ import Testing
                 #expect(done)
                 #expect(ref.isExactlyConsumed)
             }
+        }
+    }
+}
+
+@Suite struct ZstdKernelTests {
+    /// The wild-copying match copy must agree with the byte-at-a-time definition.
+    @Test func fastMatchCopyMatchesReference() {
+        var rng = ZstdTestRNG(seed: 7)
+        for _ in 0..<3000 {
+            let history = Int.random(in: 1...80, using: &rng)
+            let offset = Int.random(in: 1...history, using: &rng)
+            let length = Int.random(in: 0...200, using: &rng)
+            let prefix = (0..<history).map { _ in UInt8.random(in: 0...255, using: &rng) }
+            var expected = prefix
+            ZstdDecoder.copyMatchReference(&expected, offset: offset, length: length)
+            let buf = UnsafeMutablePointer<UInt8>.allocate(capacity: history + length + zstdSlack)
+            defer { buf.deallocate() }
+            buf.initialize(repeating: 0xEE, count: history + length + zstdSlack)
+            buf.update(from: prefix, count: history)
+            if length > 0 { ZstdDecoder.copyMatch(buf + history, offset: offset, length: length) }
+            let got = Array(UnsafeBufferPointer(start: buf, count: history + length))
+            #expect(got == expected, "offset \(offset) length \(length)")
+            if got != expected { return }
         }
     }
 }

@@ -57,6 +57,11 @@ public enum Zstd {
     }
 
     /// Compresses `input` into one zstd frame readable by the reference implementation.
+    ///
+    /// The frame always declares its content size and carries an XXH64 content checksum. `level` only
+    /// sets the match-search effort (≤ 0 fastest, 1–2, 3–8, 9–15 lazy, ≥ 16 deepest); it is not
+    /// comparable to libzstd's levels. Blocks are raw, RLE or compressed (raw/RLE/Huffman literals,
+    /// predefined or per-block FSE/RLE sequence tables), whichever is smallest.
     public static func compress(_ input: UnsafeRawBufferPointer, level: Int = 3) -> [UInt8] {
         compress(input, level: level, checksum: true)
     }

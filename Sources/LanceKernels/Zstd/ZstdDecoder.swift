@@ -93,11 +93,14 @@ struct ZstdOutput {
 
 /// Per-call decoder state: entropy tables, repeat offsets and the literal buffer.
 final class ZstdDecoderState {
-    let llTable = UnsafeMutablePointer<ZstdSeqEntry>.allocate(capacity: 512)
-    let mlTable = UnsafeMutablePointer<ZstdSeqEntry>.allocate(capacity: 512)
-    let ofTable = UnsafeMutablePointer<ZstdSeqEntry>.allocate(capacity: 512)
-    var logs = [0, 0, 0]
-    var ready = [false, false, false]
+    /// The three sequence tables in one allocation (literal lengths, offsets, match lengths; 512 states
+    /// each) so that the sequence loop needs a single base register.
+    let seqTables = UnsafeMutablePointer<ZstdSeqEntry>.allocate(capacity: 3 * 512)
+    var llTable: UnsafeMutablePointer<ZstdSeqEntry> { seqTables }
+    var ofTable: UnsafeMutablePointer<ZstdSeqEntry> { seqTables + 512 }
+    var mlTable: UnsafeMutablePointer<ZstdSeqEntry> { seqTables + 1024 }
+    var llLog = 0, ofLog = 0, mlLog = 0
+    var llReady = false, ofReady = false, mlReady = false
     /// Huffman decoding table: symbol in the low byte, code length in the high byte.
     let huf = UnsafeMutablePointer<UInt16>.allocate(capacity: 4096)
     var hufLog = 0
@@ -112,12 +115,12 @@ final class ZstdDecoderState {
     }
 
     deinit {
-        llTable.deallocate(); mlTable.deallocate(); ofTable.deallocate()
+        seqTables.deallocate()
         huf.deallocate(); weights.deallocate(); lit.deallocate()
     }
 
     func resetFrame() {
-        ready = [false, false, false]
+        llReady = false; ofReady = false; mlReady = false
         hufReady = false
         rep1 = 1; rep2 = 4; rep3 = 8
     }
@@ -127,6 +130,22 @@ final class ZstdDecoderState {
         lit.deallocate()
         litCapacity = max(n, min(zstdBlockMax, n * 2))
         lit = UnsafeMutablePointer<UInt8>.allocate(capacity: litCapacity + zstdSlack)
+    }
+
+    func setLoaded(_ kind: ZstdSeqKind, log: Int) {
+        switch kind {
+        case .literalLength: llLog = log; llReady = true
+        case .offset: ofLog = log; ofReady = true
+        case .matchLength: mlLog = log; mlReady = true
+        }
+    }
+
+    func isReady(_ kind: ZstdSeqKind) -> Bool {
+        switch kind {
+        case .literalLength: llReady
+        case .offset: ofReady
+        case .matchLength: mlReady
+        }
     }
 
     func table(_ kind: ZstdSeqKind) -> UnsafeMutablePointer<ZstdSeqEntry> {
@@ -233,7 +252,15 @@ enum ZstdDecoder {
         pos += h.headerSize
         st.resetFrame()
         let frameStart = out.count
+        // The checksum is computed block by block, while the block's output is still in cache.
+        var hasher: XXHash64.Hasher? = h.hasChecksum ? XXHash64.Hasher() : nil
         while true {
+            let blockStart = out.count
+            defer {
+                if hasher != nil {
+                    hasher!.update(UnsafeRawBufferPointer(start: out.base + blockStart, count: out.count - blockStart))
+                }
+            }
             guard n - pos >= 3 else { throw CodecError(.truncated, "zstd: block header truncated", offset: pos) }
             let bh = Int(src[pos]) | Int(src[pos + 1]) << 8 | Int(src[pos + 2]) << 16
             pos += 3
@@ -274,7 +301,7 @@ enum ZstdDecoder {
         if h.hasChecksum {
             guard n - pos >= 4 else { throw CodecError(.truncated, "zstd: checksum truncated", offset: pos) }
             let want = zstdLoad32(src + pos)
-            let got = UInt32(truncatingIfNeeded: XXHash64.hash(UnsafeRawBufferPointer(start: out.base + frameStart, count: produced)))
+            let got = UInt32(truncatingIfNeeded: hasher?.finalize() ?? 0)
             guard want == got else { throw CodecError(.corrupt, "zstd: content checksum mismatch", offset: pos) }
             pos += 4
         }
@@ -325,22 +352,19 @@ enum ZstdDecoder {
     static func loadSeqTable(_ kind: ZstdSeqKind, mode: Int, _ src: UnsafePointer<UInt8>, _ avail: Int,
                              _ st: ZstdDecoderState) throws(CodecError) -> Int
     {
-        let k = kind.rawValue
         let dst = st.table(kind)
         switch mode {
         case 0:
             let t = kind.predefined
             for i in 0..<t.count { dst[i] = t[i] }
-            st.logs[k] = kind.defaultLog
-            st.ready[k] = true
+            st.setLoaded(kind, log: kind.defaultLog)
             return 0
         case 1:
             guard avail >= 1 else { throw CodecError(.truncated, "zstd: RLE sequence code missing") }
             let s = Int(src[0])
             guard s <= kind.maxSymbol else { throw CodecError(.corrupt, "zstd: RLE sequence code out of range") }
             dst[0] = kind.entry(symbol: s, nbBits: 0, nextState: 0)
-            st.logs[k] = 0
-            st.ready[k] = true
+            st.setLoaded(kind, log: 0)
             return 1
         case 2:
             let (counts, log, used) = try ZstdFSE.readCounts(src, avail, maxSymbol: kind.maxSymbol, maxLog: kind.maxLog)
@@ -348,11 +372,10 @@ enum ZstdDecoder {
             for i in 0..<fse.count {
                 dst[i] = kind.entry(symbol: Int(fse[i].symbol), nbBits: Int(fse[i].nbBits), nextState: Int(fse[i].baseline))
             }
-            st.logs[k] = log
-            st.ready[k] = true
+            st.setLoaded(kind, log: log)
             return used
         default:
-            guard st.ready[k] else { throw CodecError(.corrupt, "zstd: repeat mode without a previous table") }
+            guard st.isReady(kind) else { throw CodecError(.corrupt, "zstd: repeat mode without a previous table") }
             return 0
         }
     }
@@ -595,14 +618,41 @@ enum ZstdDecoder {
 
     // MARK: - Sequences
 
+    /// Copies `length` bytes from `offset` bytes back (the regions may overlap: the result repeats the
+    /// last `offset` bytes). May write up to 15 bytes past `op + length`, which the caller provides.
+    /// Requires `1 <= offset` and `offset` bytes before `op` to be readable.
+    @inline(__always) static func copyMatch(_ op: UnsafeMutablePointer<UInt8>, offset: Int, length mlen: Int) {
+        let e = op + mlen
+        if offset >= 16 {
+            var d = op
+            repeat { zstdCopy16(d, d - offset); d += 16 } while d < e
+        } else {
+            let n = mlen < 16 ? mlen : 16
+            var k = 0
+            while k < n { op[k] = op[k &- offset]; k &+= 1 }
+            if mlen > 16 {
+                // Any multiple of the period that is at least 16 is a valid, non-overlapping distance.
+                let dist = offset * ((16 + offset - 1) / offset)
+                var d = op + 16
+                repeat { zstdCopy16(d, d - dist); d += 16 } while d < e
+            }
+        }
+    }
+
+    /// Plain reference for `copyMatch`: one byte at a time, exactly as the format defines a match.
+    static func copyMatchReference(_ out: inout [UInt8], offset: Int, length: Int) {
+        for _ in 0..<length { out.append(out[out.count - offset]) }
+    }
+
     static func executeSequences(_ src: UnsafePointer<UInt8>, _ size: Int, nbSeq: Int, litCount: Int,
                                  _ out: inout ZstdOutput, frameStart: Int, _ st: ZstdDecoderState) throws(CodecError)
     {
         var br = try ZstdBitReader(src, count: size)
-        let llT = UnsafePointer(st.llTable), ofT = UnsafePointer(st.ofTable), mlT = UnsafePointer(st.mlTable)
-        var llS = Int(br.read(st.logs[0]))
-        var ofS = Int(br.read(st.logs[1]))
-        var mlS = Int(br.read(st.logs[2]))
+        let tables = UnsafePointer(st.seqTables)
+        // States are kept as indices into `tables` (offset and match-length tables start at 512 and 1024).
+        var llS = Int(br.read(st.llLog))
+        var ofS = Int(br.read(st.ofLog)) &+ 512
+        var mlS = Int(br.read(st.mlLog)) &+ 1024
         br.reload()
         var r1 = st.rep1, r2 = st.rep2, r3 = st.rep3
         var litPtr = UnsafePointer(st.lit)
@@ -614,19 +664,28 @@ enum ZstdDecoder {
         var remaining = nbSeq
         while remaining > 0 {
             remaining &-= 1
-            let of = ofT[ofS], ml = mlT[mlS], ll = llT[llS]
-            let ofBits = Int(of.addBits)
-            let offValue = Int(of.baseValue) &+ Int(truncatingIfNeeded: br.read(ofBits))
-            if ofBits > 24 { br.reload() }
-            let mlen = Int(ml.baseValue) &+ Int(truncatingIfNeeded: br.read(Int(ml.addBits)))
-            let llen = Int(ll.baseValue) &+ Int(truncatingIfNeeded: br.read(Int(ll.addBits)))
-            br.reload()
-            if remaining > 0 {
-                llS = Int(ll.nextState) &+ Int(truncatingIfNeeded: br.read(Int(ll.nbBits)))
-                mlS = Int(ml.nextState) &+ Int(truncatingIfNeeded: br.read(Int(ml.nbBits)))
-                ofS = Int(of.nextState) &+ Int(truncatingIfNeeded: br.read(Int(of.nbBits)))
+            let of = tables[ofS], ml = tables[mlS], ll = tables[llS]
+            let ofBits = Int(of.addBits), mlBits = Int(ml.addBits), llBits = Int(ll.addBits)
+            // After a reload at least 57 bits are available: enough for extra bits totalling ≤ 31
+            // plus the three state updates (≤ 9 + 9 + 8). Longer extras take extra reloads.
+            let offValue: Int, mlen: Int, llen: Int
+            if ofBits &+ mlBits &+ llBits <= 31 {
+                offValue = Int(of.baseValue) &+ Int(truncatingIfNeeded: br.read(ofBits))
+                mlen = Int(ml.baseValue) &+ Int(truncatingIfNeeded: br.read(mlBits))
+                llen = Int(ll.baseValue) &+ Int(truncatingIfNeeded: br.read(llBits))
+            } else {
+                offValue = Int(of.baseValue) &+ Int(truncatingIfNeeded: br.read(ofBits))
+                br.reload()
+                mlen = Int(ml.baseValue) &+ Int(truncatingIfNeeded: br.read(mlBits))
+                llen = Int(ll.baseValue) &+ Int(truncatingIfNeeded: br.read(llBits))
                 br.reload()
             }
+            if remaining > 0 {
+                llS = Int(ll.nextState) &+ Int(truncatingIfNeeded: br.read(Int(ll.nbBits)))
+                mlS = Int(ml.nextState) &+ Int(truncatingIfNeeded: br.read(Int(ml.nbBits))) &+ 1024
+                ofS = Int(of.nextState) &+ Int(truncatingIfNeeded: br.read(Int(of.nbBits))) &+ 512
+            }
+            br.reload()
             var offset: Int
             if ofBits > 1 {
                 offset = offValue &- 3
@@ -665,22 +724,8 @@ enum ZstdDecoder {
                 op = e
                 litPtr += llen
             }
-            // Match.
-            let e = op + mlen
-            if offset >= 16 {
-                var d = op
-                repeat { zstdCopy16(d, d - offset); d += 16 } while d < e
-            } else {
-                let n = mlen < 16 ? mlen : 16
-                var k = 0
-                while k < n { op[k] = op[k &- offset]; k &+= 1 }
-                if mlen > 16 {
-                    let dist = offset * ((16 + offset - 1) / offset)
-                    var d = op + 16
-                    repeat { zstdCopy16(d, d - dist); d += 16 } while d < e
-                }
-            }
-            op = e
+            copyMatch(op, offset: offset, length: mlen)
+            op += mlen
         }
         guard br.isExactlyConsumed() else { throw CodecError(.corrupt, "zstd: sequence bitstream not fully consumed") }
         out.count = op - out.base
