@@ -42,6 +42,7 @@ let package = Package(
         .target(name: "LanceCLI",
                 dependencies: ["Lance", .product(name: "ArgumentParser", package: "swift-argument-parser")],
                 swiftSettings: swift6),
+        .target(name: "LanceDemo", dependencies: ["LanceArrow", "LanceCore"], swiftSettings: swift6),
         .executableTarget(name: "lancelet", dependencies: ["LanceCLI"], swiftSettings: swift6),
         .executableTarget(name: "codec-bench", dependencies: ["LanceKernels"], path: "Benchmarks/CodecBench",
                           swiftSettings: swift6),
@@ -51,6 +52,7 @@ let package = Package(
         .testTarget(name: "LanceArrowTests", dependencies: ["LanceArrow"], swiftSettings: swift6),
         .testTarget(name: "LanceFileTests", dependencies: ["LanceFile", "LanceIO"], swiftSettings: swift6),
         .testTarget(name: "LanceTests", dependencies: ["Lance", "LanceIO", "LanceFile"], swiftSettings: swift6),
+        .testTarget(name: "LanceDemoTests", dependencies: ["LanceDemo"], swiftSettings: swift6),
         .testTarget(name: "ConformanceTests", dependencies: ["Lance", "LanceArrow", "LanceCLI"],
                     swiftSettings: swift6),
     ]
