@@ -35,6 +35,14 @@ import Testing
         }
     }
 
+    @Test("the concurrent constructor builds the same pool and rows")
+    func concurrentPool() async {
+        let concurrent = await LaionSynth.make(seed: 42, imagePoolSize: Self.poolSize, width: 3)
+        #expect(concurrent.images == Self.synth.images)
+        let a = concurrent.makeBatch(start: 3, count: 5), b = Self.synth.makeBatch(start: 3, count: 5)
+        for k in a.columns.indices { #expect(Self.columnsEqual(a.columns[k], b.columns[k])) }
+    }
+
     @Test("rows depend only on their key, not on how the batches are cut")
     func rowsIndependentOfBatching() {
         let whole = Self.synth.makeBatch(start: 0, count: 30)
