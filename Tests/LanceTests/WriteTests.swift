@@ -147,4 +147,26 @@ import Testing
         #expect(after.version == 3)
         #expect(try await after.countRows() == 11)
     }
+
+    /// A delete computed on a stale version commits on top of a concurrent append; pylance reads
+    /// every version's transaction.
+    @Test func staleDeleteRebasesOverAppendAndPylanceReadsTransactions() async throws {
+        let dir = try Python.tempDir("rebase")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let ds = try await Dataset.create(at: dir, schema: Self.schema, batches: [try Self.batch(0 ..< 10)])
+        _ = try await ds.append([try Self.batch(10 ..< 15)])
+        let after = try await ds.delete(offsets: [2, 3])
+        #expect(after.version == 3)
+        #expect(after.fragments.map(\.id) == [0, 1])
+        let out = try Python.json("""
+        import json, sys, lance
+        ds = lance.dataset(sys.argv[1])
+        ops = [type(ds.read_transaction(v).operation).__name__ for v in (1, 2, 3)]
+        print(json.dumps({"ids": ds.to_table()["id"].to_pylist(), "ops": ops,
+                          "reads": [ds.read_transaction(v).read_version for v in (1, 2, 3)]}))
+        """, args: [dir]) as! [String: Any]
+        #expect(out["ids"] as! [Int] == [0, 1] + Array(4 ..< 15))
+        #expect(out["ops"] as! [String] == ["Overwrite", "Append", "Delete"])
+        #expect(out["reads"] as! [Int] == [0, 1, 1])
+    }
 }
