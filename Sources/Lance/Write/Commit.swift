@@ -54,11 +54,14 @@ enum Committer {
     /// Throws `commitConflict` when a concurrent commit makes the operation impossible, and
     /// `retryableCommitConflict` when `maxAttempts` publications all lost a race.
     static func commit(store: any ObjectStore, uri: String, readVersion: UInt64, operation: PendingOperation,
-                       newDatasetNaming: ManifestFile.Naming = .v2,
+                       newDatasetNaming: ManifestFile.Naming = .v2, mustCreate: Bool = false,
                        maxAttempts: Int = defaultMaxAttempts) async throws -> Dataset {
         var checkedThrough = readVersion
         for _ in 0 ..< max(1, maxAttempts) {
             let base = try await latest(store)
+            if mustCreate, base != nil {
+                throw LanceError(.alreadyExists, "a dataset was created here concurrently", path: uri)
+            }
             if let base, base.manifest.version > checkedThrough {
                 try await checkCompatible(store: store, operation: operation, from: checkedThrough + 1,
                                           through: base.manifest.version)

@@ -84,7 +84,8 @@ extension Dataset {
             return try await Committer.commit(store: store, uri: uri, readVersion: existing?.manifest.version ?? 0,
                                               operation: .overwrite(frags, schema: lanceSchema,
                                                                     fileVersion: options.dataStorageVersion),
-                                              newDatasetNaming: naming, maxAttempts: options.maxCommitAttempts)
+                                              newDatasetNaming: naming, mustCreate: options.mode == .create,
+                                              maxAttempts: options.maxCommitAttempts)
         case .append:
             guard let e = existing else {
                 var o = options
@@ -167,6 +168,7 @@ extension Dataset {
             guard let w = writer else { return }
             writer = nil
             let summary = try await w.finish()
+            try syncIfLocal(store: store, path: "data/" + path)
             var d = Lance_Table_DataFile()
             d.path = path
             d.fields = summary.fieldIds
@@ -201,6 +203,16 @@ extension Dataset {
         }
         try await finish()
         return out
+    }
+
+    /// Flushes a finished local data file to disk so that a published manifest never names lost bytes.
+    static func syncIfLocal(store: any ObjectStore, path: String) throws {
+        guard let local = store as? LocalStore else { return }
+        let full = local.root + "/" + path
+        let fd = Foundation.open(full, O_RDONLY)
+        guard fd >= 0 else { throw LanceError(.io, "cannot reopen data file to sync it", path: full) }
+        defer { _ = Foundation.close(fd) }
+        guard fsync(fd) == 0 else { throw LanceError(.io, "fsync failed", path: full) }
     }
 
     /// A unique data file name: 32 random hex digits.
