@@ -43,6 +43,7 @@ let package = Package(
         .target(name: "LanceCLI",
                 dependencies: ["Lance", "LanceBench", .product(name: "ArgumentParser", package: "swift-argument-parser")],
                 swiftSettings: swift6),
+        .target(name: "LanceDemo", dependencies: ["LanceArrow", "LanceCore"], swiftSettings: swift6),
         .executableTarget(name: "lancelet", dependencies: ["LanceCLI"], swiftSettings: swift6),
         .executableTarget(name: "codec-bench", dependencies: ["LanceKernels"], path: "Benchmarks/CodecBench",
                           swiftSettings: swift6),
@@ -52,6 +53,7 @@ let package = Package(
         .testTarget(name: "LanceArrowTests", dependencies: ["LanceArrow"], swiftSettings: swift6),
         .testTarget(name: "LanceFileTests", dependencies: ["LanceFile", "LanceIO"], swiftSettings: swift6),
         .testTarget(name: "LanceTests", dependencies: ["Lance", "LanceIO", "LanceFile"], swiftSettings: swift6),
+        .testTarget(name: "LanceDemoTests", dependencies: ["LanceDemo"], swiftSettings: swift6),
         .testTarget(name: "ConformanceTests", dependencies: ["Lance", "LanceArrow", "LanceCLI"],
                     swiftSettings: swift6),
     ]

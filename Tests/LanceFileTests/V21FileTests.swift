@@ -33,6 +33,11 @@ import Testing
                 Issue.record("\(name).\(field.name) range row \(lo + i) differs"); break
             }
 
+            let empty = try await file.read(field, columns: map, rows: n / 2 ..< n / 2)
+            #expect(empty.count == 0)
+            let none = try await file.take(field, columns: map, rows: [])
+            #expect(none.count == 0)
+
             let rows = Array(Set([0, 1, 2, n / 2, n / 2 + 1, n - 1] + stride(from: 5, to: n, by: 97).map { $0 })).filter { $0 < n }.sorted()
             let taken = try await file.take(field, columns: map, rows: rows)
             #expect(taken.count == rows.count)
@@ -71,7 +76,6 @@ import Testing
     @Test(arguments: ["2.1", "2.2"])
     func fullZipTakeReadsOnlyTheRows(version: String) async throws {
         let name = "blobs_\(version)"
-        try await check(name)
         let dir = try V21Fixtures.directory.get()
         let counting = V21CountingObject(try await LocalStore(root: dir).open(name + ".lance"))
         let file = try await LanceFileReader.open(counting)
@@ -91,6 +95,59 @@ import Testing
         try await check("longlists_\(version)")
     }
 
+    /// Struct members whose columns are absent (added later by add_columns elsewhere) read as nulls;
+    /// the struct's own validity still comes from a present member.
+    @Test(arguments: ["2.1", "2.2"])
+    func absentStructMembersReadAsNulls(version: String) async throws {
+        let name = "nested_\(version)"
+        let file = try await V21Fixtures.open(name)
+        let want = try V21Fixtures.expected(name)
+        let schema = try file.schema()
+        let full = try file.defaultColumnMap()
+        let n = Int(file.rowCount)
+
+        let st = try #require(schema.field(named: "st"))   // struct<a: int64, b: string, c: struct<d: double>>
+        var map = full
+        for f in st.preorder where f.name == "b" || f.name == "d" { map[f.id] = nil }
+        let got = try await file.read(st, columns: map, rows: 0 ..< n)
+        let kept = try await file.read(st, columns: full, rows: 0 ..< n)
+        for i in 0 ..< n {
+            #expect(got.isNull(i) == (want["st"]![i] == "null"))
+            if got.isValid(i) {
+                #expect(v21Render(got.children[0], i) == v21Render(kept.children[0], i))
+                #expect(got.children[1].isNull(i) && got.children[2].isNull(i))
+            }
+        }
+
+        let lst = try #require(schema.field(named: "lst"))  // list<struct<x: int32, y: string>>
+        map = full
+        for f in lst.preorder where f.name == "y" { map[f.id] = nil }
+        let rows = [0, 1, 5, 6, 7, n - 1]
+        let taken = try await file.take(lst, columns: map, rows: rows)
+        let whole = try await file.take(lst, columns: full, rows: rows)
+        for k in rows.indices {
+            #expect(taken.isNull(k) == whole.isNull(k))
+            guard whole.isValid(k) else { continue }
+            let a = taken.listValues(k), b = whole.listValues(k)
+            #expect(a.count == b.count)
+            for j in 0 ..< min(a.count, b.count) {
+                #expect(a.isNull(j) == b.isNull(j))
+                #expect(v21Render(a.children[0], j) == v21Render(b.children[0], j))
+                #expect(a.children[1].isNull(j))
+            }
+        }
+
+        var none = full
+        for f in st.preorder { none[f.id] = nil }
+        let nulls = try await file.read(st, columns: none, rows: 0 ..< 10)
+        #expect(nulls.count == 10 && nulls.nullCount == 10)
+    }
+
+    @Test(arguments: ["2.1", "2.2"])
+    func blobLayout(version: String) async throws {
+        try await check("bloblayout_\(version)")
+    }
+
     @Test(arguments: ["2.1", "2.2"])
     func smallFile(version: String) async throws {
         try await check("small_\(version)")
@@ -105,7 +162,7 @@ import Testing
         var rng = V21SplitMix(seed: version == "2.1" ? 1 : 2)
         let store = MemoryStore()
         var failures = 0
-        for trial in 0 ..< 300 {
+        for trial in 0 ..< 150 {
             var bytes = original
             if trial % 10 == 9 {
                 bytes.removeLast(Int(rng.next() % UInt64(bytes.count / 2)) + 1)
@@ -131,7 +188,7 @@ import Testing
                 failures += 1
             }
         }
-        #expect(failures < 300)
+        #expect(failures < 150)
     }
 }
 

@@ -13,13 +13,23 @@ enum V21Fixtures {
         ProcessInfo.processInfo.environment["LANCELET_PYTHON"] ?? repoRoot.appendingPathComponent(".venv/bin/python").path
     }
 
-    /// Runs the generator script; returns the output directory.
+    /// Runs the generator script once per script version (the output is reused by later runs); returns
+    /// the output directory.
     static let directory: Result<String, V21FixtureError> = {
-        let dir = FileManager.default.temporaryDirectory
-            .appendingPathComponent("lancelet-v21-\(ProcessInfo.processInfo.processIdentifier)").path
+        let script = repoRoot.appendingPathComponent("scripts/file-fixtures/v21_cases.py").path
+        guard let source = FileManager.default.contents(atPath: script) else {
+            return .failure(V21FixtureError(message: "missing \(script)"))
+        }
+        var h: UInt64 = 0xCBF2_9CE4_8422_2325
+        for b in source + Array(python.utf8) { h = (h ^ UInt64(b)) &* 0x100_0000_01B3 }
+        let tmp = FileManager.default.temporaryDirectory.path
+        let dir = tmp + "/lancelet-v21-" + String(h, radix: 16)
+        if FileManager.default.fileExists(atPath: dir + "/.complete") { return .success(dir) }
+        let work = dir + ".tmp-\(ProcessInfo.processInfo.processIdentifier)"
+        try? FileManager.default.removeItem(atPath: work)
         let p = Process()
         p.executableURL = URL(fileURLWithPath: python)
-        p.arguments = [repoRoot.appendingPathComponent("scripts/file-fixtures/v21_cases.py").path, dir]
+        p.arguments = [script, work]
         let err = Pipe()
         p.standardError = err
         p.standardOutput = FileHandle.nullDevice
@@ -28,6 +38,10 @@ enum V21Fixtures {
         p.waitUntilExit()
         guard p.terminationStatus == 0 else {
             return .failure(V21FixtureError(message: "generator failed: " + String(decoding: errData, as: UTF8.self)))
+        }
+        _ = FileManager.default.createFile(atPath: work + "/.complete", contents: Data())
+        if (try? FileManager.default.moveItem(atPath: work, toPath: dir)) == nil {
+            try? FileManager.default.removeItem(atPath: work)   // another process finished first
         }
         return .success(dir)
     }()
@@ -83,6 +97,15 @@ func v21Render(_ a: ArrayData, _ i: Int) -> String {
         return "[" + (0 ..< c.count).map { v21Render(c, $0) }.joined(separator: ",") + "]"
     case .struct:
         return "[" + a.children.map { v21Render($0, i) }.joined(separator: ",") + "]"
+    case .dictionary(let index, _):
+        let k: Int
+        switch index.byteWidth {
+        case 1: k = Int(a.buffers[0].load(UInt8.self, at: i))
+        case 2: k = Int(a.buffers[0].load(UInt16.self, at: i))
+        case 4: k = Int(a.buffers[0].load(UInt32.self, at: i))
+        default: k = Int(a.buffers[0].load(UInt64.self, at: i))
+        }
+        return v21Render(a.dictionary!, k)
     default:
         return "?\(a.type)"
     }

@@ -174,4 +174,34 @@ import Testing
         #expect(scanned.count == wantScan.count)
         for (g, w) in zip(scanned, wantScan) { #expect(g.firstDifference(from: w, ignoringKeyOrder: true) == nil, "\(g.serialized()) vs \(w.serialized())") }
     }
+
+    /// `indices()` lists pylance's indices with its type names, field names, uuids and fragment ids.
+    @Test func indicesMatchPylance() async throws {
+        let dir = try Python.tempDir("indices")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let script = """
+        import json, sys, lance, pyarrow as pa
+        uri = sys.argv[1]
+        n = 3000
+        t = pa.table({"id": pa.array(range(n), pa.int64()), "cat": pa.array(["c%d" % (i % 4) for i in range(n)]),
+                      "st": pa.array([{"x": i} for i in range(n)])})
+        ds = lance.write_dataset(t, uri, max_rows_per_file=1000)
+        ds.create_scalar_index("id", "BTREE")
+        ds.create_scalar_index("cat", "BITMAP")
+        ds = lance.write_dataset(t.slice(0, 10), uri, mode="append")
+        out = [{"name": i["name"], "type": i["type"], "fields": list(i["fields"]), "uuid": str(i["uuid"]),
+                "version": int(i["version"]), "fragments": sorted(int(f) for f in i["fragment_ids"])}
+               for i in ds.list_indices()]
+        print(json.dumps(sorted(out, key=lambda x: x["name"])))
+        """
+        let expected = try Python.json(script, args: [dir]) as! [[String: Any]]
+        let ds = try await Dataset.open(dir)
+        let got = try ds.indices()
+        #expect(got.map(\.name) == expected.map { $0["name"] as! String })
+        #expect(got.map(\.type) == expected.map { $0["type"] as! String })
+        #expect(got.map(\.fields) == expected.map { $0["fields"] as! [String] })
+        #expect(got.map(\.uuid) == expected.map { $0["uuid"] as! String })
+        #expect(got.map { Int($0.datasetVersion) } == expected.map { $0["version"] as! Int })
+        #expect(got.map { $0.fragmentIds?.map(Int.init) ?? [-1] } == expected.map { $0["fragments"] as! [Int] })
+    }
 }

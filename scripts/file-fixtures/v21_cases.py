@@ -19,6 +19,8 @@ N = 3000
 def render(v, t):
     if v is None:
         return None
+    if pa.types.is_dictionary(t):
+        return render(v, t.value_type)
     if pa.types.is_boolean(t):
         return bool(v)
     if pa.types.is_integer(t):
@@ -62,7 +64,7 @@ NONE = meta(compression="none", bss="off")
 
 def cases(version):
     rng = np.random.default_rng(42)
-    n = 400
+    n = 200
     uni = ["", "a", "é", "日本語", "🦀 crab", "x" * 40]
     # Uncompressible data: random 64-bit values, random bytes, no nulls.
     plain = pa.table({
@@ -151,10 +153,16 @@ def cases(version):
     schema = pa.schema([pa.field(f.name, f.type, metadata=fmeta.get(f.name)) for f in opts.schema])
     write("opts", opts.cast(schema), version)
 
+    # Blob layout (opt-in): values stored outside the page, described by (position, size).
+    blob = pa.field("blob", pa.large_binary(), metadata={"lance-encoding:blob": "true"})
+    blobs = pa.table({"blob": pa.array([None if i % 5 == 0 else (b"" if i % 7 == 0 else bytes([i % 256]) * (100 * i)) for i in range(60)],
+                                       pa.large_binary())}).cast(pa.schema([blob]))
+    write("bloblayout", blobs, version)
+
     # Lists whose rows span several mini-block chunks (exercises the repetition index).
-    n = 400
+    n = 200
     longl = pa.table({
-        "ll": pa.array([None if i % 17 == 0 else list(range(i, i + (i * 37) % 1500)) for i in range(n)], pa.list_(pa.int64())),
+        "ll": pa.array([None if i % 17 == 0 else list(range(i, i + (i * 37) % 1300)) for i in range(n)], pa.list_(pa.int64())),
         "ls": pa.array([maybe(i, 11, [maybe(j, 5, {"a": j, "b": "b" * (j % 3)}) for j in range((i * 13) % 300)]) for i in range(n)],
                        pa.list_(pa.struct([("a", pa.int32()), ("b", pa.string())]))),
     })
@@ -172,6 +180,11 @@ def cases(version):
         "v": pa.array([maybe(i, 4, [float(i)] * 8) for i in range(n)], pa.list_(pa.float32(), 8)),
         "c": pa.array([5] * n, pa.int64()),
         "d": pa.array([["p", "q"][i % 2] for i in range(n)]),
+        "lbig": pa.array([maybe(i, 7, [maybe(j, 2, bytes(rng.integers(0, 256, 400, dtype=np.uint8))) for j in range(i % 4)]) for i in range(n)],
+                         pa.list_(pa.large_binary())),
+        "lvec": pa.array([maybe(i, 6, [[float(i + j + k) for k in range(64)] for j in range(i % 3)]) for i in range(n)],
+                         pa.list_(pa.list_(pa.float32(), 64))),
+        "dictt": pa.array([["x", "yy", None][i % 3] for i in range(n)]).dictionary_encode(),
     })
     write("small", small, version)
 

@@ -128,7 +128,7 @@ enum V21Compression {
             guard r.offsets.count == o.count else { throw LanceError.corrupt("fsst returned \(r.offsets.count - 1) strings, expected \(o.count - 1)") }
             return .variable(offsets: r.offsets, data: r.bytes)
         case .failure(let error):
-            throw LanceError(.corruptFile, "fsst data does not decode", underlying: error)
+            throw codecError(error, "fsst data")
         }
     }
 

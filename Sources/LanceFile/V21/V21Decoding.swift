@@ -21,7 +21,7 @@ enum V21Decoding {
                 let kind = try V21ValueKind.of(leaf)
                 let pages = try V21Pages.pages(file, column: col)
                 var segs: [V21Segment] = []
-                for p in pages where p.firstRow < rows.upperBound && p.firstRow + p.rows > rows.lowerBound {
+                for p in pages where !rows.isEmpty && p.firstRow < rows.upperBound && p.firstRow + p.rows > rows.lowerBound {
                     let lo = max(rows.lowerBound, p.firstRow) - p.firstRow
                     let hi = min(rows.upperBound, p.firstRow + p.rows) - p.firstRow
                     segs.append(try await V21Pages.read(file, p, rows: lo ..< hi, kind: kind))
@@ -107,6 +107,7 @@ enum V21Decoding {
 
     /// Builds the array of `f` (nested `depth` deep) with `count` values.
     static func build(_ f: LanceField, depth: Int, leaves: [Int32: Leaf], count: Int) throws -> ArrayData {
+        if count == 0 { return .nulls(f.type, count: 0) }
         guard let leaf = firstLeaf(f, leaves) else { return .nulls(f.type, count: count) }
         let li = leaf.layers.count - 1 - depth
         guard li >= 0 else { throw LanceError.corrupt("field `\(f.name)` is nested deeper than its levels") }

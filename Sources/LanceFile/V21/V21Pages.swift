@@ -61,8 +61,8 @@ enum V21Pages {
                 return try await FullZip(page: page, layout: z, kind: kind).read(file, rows: range)
             case .allNullLayout(let a)?:
                 return try await allNull(file, page, a, kind: kind, rows: Array(range))
-            case .blobLayout?:
-                throw LanceError.unsupported("blob page layout is not supported")
+            case .blobLayout(let b)?:
+                return try await blob(file, page, b, kind: kind, rows: Array(range))
             case nil:
                 throw LanceError.unsupported("page layout is missing or of an unknown kind")
             }
@@ -71,6 +71,48 @@ enum V21Pages {
             e.message = "\(page.label): \(e.message)"
             throw e
         }
+    }
+
+    /// Blob pages: an inner mini-block page of (position, size) descriptions; the values live elsewhere in
+    /// the file. Size 0 with position 0 is an empty value, size 0 with another position a null.
+    static func blob(_ file: LanceFileReader, _ page: V21Page, _ b: Lance_Encodings21_BlobLayout, kind: V21ValueKind,
+                     rows: [Int]) async throws -> V21Segment {
+        let layers = try V21Layer.from(b.layers)
+        guard layers.count == 1, case .item(let nullable) = layers[0] else {
+            throw LanceError.unsupported("blob pages inside lists or structs are not supported")
+        }
+        guard case .variable = kind else { throw LanceError.corrupt("blob page for a column of shape \(kind)") }
+        guard case .miniBlockLayout(let m)? = b.innerLayout.layout else {
+            throw LanceError.unsupported("blob page with a non-mini-block inner layout")
+        }
+        var inner = b.innerLayout
+        inner.layout = .miniBlockLayout(m)
+        let innerPage = V21Page(column: page.column, index: page.index, firstRow: page.firstRow, rows: page.rows,
+                                layout: inner, offsets: page.offsets, sizes: page.sizes)
+        let segs = try await MiniBlock(page: innerPage, layout: m, kind: .packed([.fixed(8), .fixed(8)]), file: file).take(rows: rows)
+        let desc = segs.isEmpty ? V21Values.structure([.fixed(width: 8, data: []), .fixed(width: 8, data: [])], count: 0)
+            : try V21Values.concat(segs.map(\.values))
+        guard case .structure(let kids, let n) = desc, kids.count == 2, n == rows.count,
+              case .fixed(8, let pos) = kids[0], case .fixed(8, let size) = kids[1] else {
+            throw LanceError.corrupt("blob descriptions do not decode to (position, size) pairs")
+        }
+        var offsets = [0]; offsets.reserveCapacity(n + 1)
+        var data = [UInt8]()
+        var def: [UInt16]? = nil
+        for i in 0 ..< n {
+            let p = pos.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self) }
+            let s = size.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self) }
+            if s == 0 && p != 0 {
+                guard nullable else { throw LanceError.corrupt("null blob in a non-nullable blob page") }
+                if def == nil { def = [UInt16](repeating: 0, count: i) }
+                def!.append(1)
+            } else {
+                def?.append(0)
+                if s > 0 { data.append(contentsOf: try await file.read(offset: p, size: s).bytes) }
+            }
+            offsets.append(data.count)
+        }
+        return V21Segment(layers: layers, rep: nil, def: def, values: .variable(offsets: offsets, data: data), rows: n)
     }
 
     /// Decodes the rows at `rows` (page-relative, ascending) of a page.
@@ -83,8 +125,8 @@ enum V21Pages {
                 return [try await FullZip(page: page, layout: z, kind: kind).take(file, rows: rows)]
             case .allNullLayout(let a)?:
                 return [try await allNull(file, page, a, kind: kind, rows: rows)]
-            case .blobLayout?:
-                throw LanceError.unsupported("blob page layout is not supported")
+            case .blobLayout(let b)?:
+                return [try await blob(file, page, b, kind: kind, rows: rows)]
             case nil:
                 throw LanceError.unsupported("page layout is missing or of an unknown kind")
             }
@@ -510,7 +552,6 @@ struct FullZip {
     /// Parses zipped rows: [control word][value] per item.
     func parse(_ data: Buffer, rows: Int) throws -> V21Segment {
         let layers = try V21Layer.from(layout.layers)
-        let maxRep = layers.reduce(0) { $0 + ($1.isList ? 1 : 0) }
         var probe = V21Segment(layers: layers, rep: nil, def: nil, values: .zeros(like: kind, count: 0), rows: rows)
         let maxVisible = probe.maxVisibleDef
         let cw = cwBytes
@@ -565,7 +606,6 @@ struct FullZip {
                 }
             }
         }
-        _ = maxRep
         probe.rep = reps
         probe.def = defs
         if let vb = fixedBytes {

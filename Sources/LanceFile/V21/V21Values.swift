@@ -273,7 +273,7 @@ enum V21General {
             let out: [UInt8]
             switch res {
             case .success(let o): out = o
-            case .failure(let error): throw LanceError(.corruptFile, "zstd data does not decode", underlying: error)
+            case .failure(let error): throw codecError(error, "zstd data")
             }
             if let declared, out.count != declared {
                 throw LanceError.corrupt("zstd buffer decoded to \(out.count) bytes, declared \(declared)")
@@ -289,7 +289,7 @@ enum V21General {
             case .success(let o):
                 guard o.count == n else { throw LanceError.corrupt("lz4 buffer decoded to \(o.count) bytes, declared \(n)") }
                 return o
-            case .failure(let error): throw LanceError(.corruptFile, "lz4 data does not decode", underlying: error)
+            case .failure(let error): throw codecError(error, "lz4 data")
             }
         default:
             throw LanceError.unsupported("general compression scheme \(scheme) is not supported")
@@ -323,7 +323,7 @@ enum V21Bitpack {
                 }
             }
         }
-        if case .failure(let error) = r { throw LanceError(.corruptFile, "bit-packed data does not decode", underlying: error) }
+        if case .failure(let error) = r { throw codecError(error, "bit-packed data") }
     }
 
     /// Inline bit-packing: blocks of [bit width as one word][packed 1024 values].
@@ -385,4 +385,9 @@ enum V21Bitpack {
 @inline(__always)
 func codecResult<R>(_ body: () throws(CodecError) -> R) -> Result<R, CodecError> {
     do { return .success(try body()) } catch { return .failure(error) }
+}
+
+/// A codec failure as a `LanceError`: unsupported features stay `.unsupported`, everything else is corrupt data.
+func codecError(_ e: CodecError, _ what: String) -> LanceError {
+    LanceError(e.kind == .unsupported ? .unsupported : .corruptFile, "\(what) does not decode: \(e.message)", underlying: e)
 }

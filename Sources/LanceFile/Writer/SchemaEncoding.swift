@@ -61,7 +61,7 @@ extension LanceSchema {
     }
 
     /// The flat, pre-order `lance.file.Field` list of this schema.
-    func protoFields() -> [Lance_File_Field] {
+    package func protoFields() -> [Lance_File_Field] {
         var out: [Lance_File_Field] = []
         func add(_ f: LanceField, parent: Int32) {
             var p = Lance_File_Field()

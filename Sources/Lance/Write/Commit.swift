@@ -1,0 +1,232 @@
+import Foundation
+import LanceArrow
+import LanceCore
+import LanceFile
+import LanceIO
+import LanceProto
+import SwiftProtobuf
+
+/// A change to commit, computed against some version of the dataset.
+enum PendingOperation: Sendable {
+    /// New fragments; their ids are assigned at commit time above the latest `max_fragment_id`.
+    case append([Lance_Table_DataFragment])
+    /// Replace everything with these fragments and this schema.
+    case overwrite([Lance_Table_DataFragment], schema: LanceSchema, fileVersion: FileVersion)
+    /// Replace fragments by id (new deletion files) and drop the ones that became empty.
+    case delete(updated: [Lance_Table_DataFragment], deletedIds: [UInt64], predicate: String)
+    /// Make an old version the content of a new one.
+    case restore(version: UInt64, manifest: Lance_Table_Manifest, indices: [Lance_Table_IndexMetadata])
+
+    /// Fragment ids this operation rewrites (deletes): two such operations touching the same
+    /// fragment conflict.
+    var touchedFragments: Set<UInt64> {
+        switch self {
+        case .delete(let updated, let deleted, _): return Set(updated.map(\.id)).union(deleted)
+        default: return []
+        }
+    }
+}
+
+/// The latest committed state a commit builds on.
+struct CommitBase: Sendable {
+    var manifest: Lance_Table_Manifest
+    var indices: [Lance_Table_IndexMetadata]
+    var path: String
+    var naming: ManifestFile.Naming
+}
+
+enum Committer {
+    static let defaultMaxAttempts = 20
+
+    /// The latest committed version in `store`, or nil when the store holds no dataset.
+    static func latest(_ store: any ObjectStore) async throws -> CommitBase? {
+        let manifests = try await ManifestFile.list(store, base: "")
+        guard let v = manifests.keys.max(), let path = manifests[v] else { return nil }
+        let decoded = try await ManifestFile.load(store, path: path)
+        let name = path.split(separator: "/").last.map(String.init) ?? path
+        let naming = ManifestFile.parse(name: name)?.naming ?? .v2
+        return CommitBase(manifest: decoded.manifest, indices: decoded.indices, path: path, naming: naming)
+    }
+
+    /// Commits `operation`, computed against `readVersion` (0 for a new dataset), publishing
+    /// the manifest with an atomic create-if-absent and rebasing on concurrent compatible commits.
+    ///
+    /// Throws `commitConflict` when a concurrent commit makes the operation impossible, and
+    /// `retryableCommitConflict` when `maxAttempts` publications all lost a race.
+    static func commit(store: any ObjectStore, uri: String, readVersion: UInt64, operation: PendingOperation,
+                       newDatasetNaming: ManifestFile.Naming = .v2, mustCreate: Bool = false,
+                       maxAttempts: Int = defaultMaxAttempts) async throws -> Dataset {
+        var checkedThrough = readVersion
+        for _ in 0 ..< max(1, maxAttempts) {
+            let base = try await latest(store)
+            if mustCreate, base != nil {
+                throw LanceError(.alreadyExists, "a dataset was created here concurrently", path: uri)
+            }
+            if let base, base.manifest.version > checkedThrough {
+                try await checkCompatible(store: store, operation: operation, from: checkedThrough + 1,
+                                          through: base.manifest.version)
+                checkedThrough = base.manifest.version
+            }
+            let uuid = newUUIDString()
+            let (manifest, transaction, indices) = try build(on: base, readVersion: readVersion, uuid: uuid,
+                                                            operation: operation)
+            let txnName = "\(readVersion)-\(uuid).txn"
+            try await store.put("_transactions/" + txnName, try transaction.serializedBytes())
+            let bytes = try ManifestFile.encode(manifest: manifest, transaction: transaction, indices: indices)
+            let naming = base?.naming ?? newDatasetNaming
+            let path = ManifestFile.directory + "/" + ManifestFile.name(version: manifest.version, naming: naming)
+            if try await store.putIfAbsent(path, bytes) {
+                // The hint is advisory (readers list `_versions/`); failing to write it loses nothing.
+                try? await store.put(ManifestFile.directory + "/latest_version_hint.json",
+                                     Array("{\"version\":\(manifest.version)}".utf8))
+                let decoded = try ManifestFile.decode(Buffer(bytes), path: path)
+                return try Dataset(store: store, uri: uri, manifestPath: path, decoded: decoded)
+            }
+            // Another writer published this version first: its transaction file stays, unreferenced.
+            try? await store.delete("_transactions/" + txnName)
+        }
+        throw LanceError(.retryableCommitConflict,
+                         "gave up committing after \(maxAttempts) attempts lost to concurrent writers", path: uri)
+    }
+
+    /// Throws `commitConflict` unless every transaction committed in `from...through` leaves
+    /// `operation` applicable.
+    static func checkCompatible(store: any ObjectStore, operation: PendingOperation, from: UInt64,
+                                through: UInt64) async throws {
+        if case .overwrite = operation { return }
+        if case .restore = operation { return }
+        let manifests = try await ManifestFile.list(store, base: "")
+        var v = from
+        while v <= through {
+            defer { v += 1 }
+            guard let path = manifests[v] else { continue }
+            let bytes = try await store.read(path)
+            let m = try ManifestFile.decode(bytes, path: path).manifest
+            var txn = ManifestFile.inlineTransaction(bytes, manifest: m)
+            if txn == nil, !m.transactionFile.isEmpty,
+               let b = try? await store.read("_transactions/" + m.transactionFile) {
+                txn = try? b.withUnsafeBytes { try Lance_Table_Transaction(serializedBytes: Array($0)) }
+            }
+            guard let theirs = txn?.operation else {
+                throw LanceError(.commitConflict, "version \(v) was committed concurrently and its transaction is unknown",
+                                 path: path)
+            }
+            if let why = conflict(mine: operation, theirs: theirs) {
+                throw LanceError(.commitConflict, "concurrent commit of version \(v) conflicts: \(why)", path: path)
+            }
+        }
+    }
+
+    /// Why `mine` cannot be applied after `theirs`, or nil when it can.
+    static func conflict(mine: PendingOperation, theirs: Lance_Table_Transaction.OneOf_Operation) -> String? {
+        var theirTouched = Set<UInt64>()
+        switch theirs {
+        case .overwrite: return "the dataset was overwritten"
+        case .restore: return "an old version was restored"
+        case .merge, .project: return "the schema changed"
+        case .append, .createIndex, .reserveFragments: break
+        case .delete(let d): theirTouched = Set(d.updatedFragments.map(\.id)).union(d.deletedFragmentIds)
+        case .update(let u):
+            theirTouched = Set(u.updatedFragments.map(\.id)).union(u.removedFragmentIds)
+        case .rewrite(let r):
+            theirTouched = Set(r.oldFragments.map(\.id))
+            for g in r.groups { theirTouched.formUnion(g.oldFragments.map(\.id)) }
+        case .dataReplacement(let d): theirTouched = Set(d.replacements.map(\.fragmentID))
+        }
+        switch mine {
+        case .append: return nil
+        case .delete:
+            let both = mine.touchedFragments.intersection(theirTouched)
+            return both.isEmpty ? nil : "both change fragment(s) \(both.sorted().map(String.init).joined(separator: ", "))"
+        case .overwrite, .restore: return nil
+        }
+    }
+
+    /// The manifest, transaction and index list of `operation` applied on `base`.
+    static func build(on base: CommitBase?, readVersion: UInt64, uuid: String, operation: PendingOperation) throws
+        -> (Lance_Table_Manifest, Lance_Table_Transaction, [Lance_Table_IndexMetadata])
+    {
+        var m = base?.manifest ?? Lance_Table_Manifest()
+        var indices = base?.indices ?? []
+        let version = (base?.manifest.version ?? 0) + 1
+        var txn = Lance_Table_Transaction()
+        txn.readVersion = readVersion
+        txn.uuid = uuid
+        var nextId: UInt64 = 0
+        if let b = base?.manifest {
+            if b.hasMaxFragmentID { nextId = UInt64(b.maxFragmentID) + 1 }
+            if let mx = b.fragments.map(\.id).max() { nextId = max(nextId, mx + 1) }
+        }
+        func numbered(_ frags: [Lance_Table_DataFragment]) -> [Lance_Table_DataFragment] {
+            frags.enumerated().map { k, f in
+                var f = f
+                f.id = nextId + UInt64(k)
+                return f
+            }
+        }
+        switch operation {
+        case .append(let frags):
+            guard base != nil else { throw LanceError.notFound("cannot append: the dataset does not exist") }
+            let fs = numbered(frags)
+            m.fragments += fs
+            var op = Lance_Table_Transaction.Append()
+            op.fragments = fs
+            txn.operation = .append(op)
+        case .overwrite(let frags, let schema, let fileVersion):
+            let fs = numbered(frags)
+            m.fields = schema.protoFields()
+            m.schemaMetadata = schema.metadata.mapValues { Data($0.utf8) }
+            m.fragments = fs
+            m.readerFeatureFlags = 0
+            m.writerFeatureFlags = 0
+            m.dataFormat.fileFormat = "lance"
+            m.dataFormat.version = "\(fileVersion.major).\(fileVersion.minor)"
+            indices = []
+            var op = Lance_Table_Transaction.Overwrite()
+            op.fragments = fs
+            op.schema = m.fields
+            op.schemaMetadata = m.schemaMetadata
+            txn.operation = .overwrite(op)
+        case .delete(let updated, let deletedIds, let predicate):
+            guard base != nil else { throw LanceError.notFound("cannot delete: the dataset does not exist") }
+            let byId = Dictionary(updated.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+            let present = Set(m.fragments.map(\.id))
+            for id in byId.keys where !present.contains(id) {
+                throw LanceError(.commitConflict, "fragment \(id) was removed by a concurrent commit")
+            }
+            let dropped = Set(deletedIds)
+            m.fragments = m.fragments.compactMap { f in
+                if dropped.contains(f.id) { return nil }
+                return byId[f.id] ?? f
+            }
+            m.readerFeatureFlags |= FeatureFlags.deletionFiles
+            m.writerFeatureFlags |= FeatureFlags.deletionFiles
+            var op = Lance_Table_Transaction.Delete()
+            op.updatedFragments = updated
+            op.deletedFragmentIds = deletedIds
+            op.predicate = predicate
+            txn.operation = .delete(op)
+        case .restore(let old, let oldManifest, let oldIndices):
+            let keepMax = m.hasMaxFragmentID ? m.maxFragmentID : nil
+            m = oldManifest
+            if let keepMax { m.maxFragmentID = max(keepMax, m.hasMaxFragmentID ? m.maxFragmentID : 0) }
+            indices = oldIndices
+            var op = Lance_Table_Transaction.Restore()
+            op.version = old
+            txn.operation = .restore(op)
+        }
+        if let mx = m.fragments.map(\.id).max() {
+            let cur = m.hasMaxFragmentID ? UInt64(m.maxFragmentID) : 0
+            m.maxFragmentID = UInt32(truncatingIfNeeded: max(cur, mx))
+        }
+        m.version = version
+        m.timestamp = nowTimestamp()
+        m.tag = ""
+        m.transactionFile = "\(readVersion)-\(uuid).txn"
+        var w = Lance_Table_Manifest.WriterVersion()
+        w.library = LanceletVersion.library
+        w.version = LanceletVersion.version
+        m.writerVersion = w
+        return (m, txn, indices)
+    }
+}
