@@ -5,7 +5,8 @@ public struct LanceletCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "lancelet",
         abstract: "Read, write and search Lance datasets.",
-        subcommands: [InfoCommand.self, ScanCommand.self, TakeCommand.self, BenchCommand.self, BenchChildOpenCount.self])
+        subcommands: [DemoCommand.self, InfoCommand.self, ScanCommand.self, TakeCommand.self, BenchCommand.self,
+                      BenchChildOpenCount.self])
 
     public init() {}
 

@@ -15,6 +15,7 @@ import argparse
 import datetime as _dt
 import json
 import os
+import struct
 import shutil
 import sys
 import time
@@ -39,15 +40,63 @@ from jsonrender import render_float, render_column, render_table, dumps, write_j
 # Info per CLI-JSON.md from pylance's own APIs
 
 
-def rfc3339(ts):
-    if ts.tzinfo is None:
-        ts = ts.replace(tzinfo=_dt.timezone.utc)  # TZ=UTC above, so naive local time is UTC
-    ts = ts.astimezone(_dt.timezone.utc)
-    return ts.strftime("%Y-%m-%dT%H:%M:%S.") + f"{ts.microsecond:06d}Z"
+def _varint(b, i):
+    shift = result = 0
+    while True:
+        c = b[i]
+        i += 1
+        result |= (c & 0x7F) << shift
+        shift += 7
+        if c < 0x80:
+            return result, i
+
+
+def _fields(b):
+    """Top-level (field number, wire type, value) of a protobuf message (varint and length-delimited)."""
+    i = 0
+    while i < len(b):
+        key, i = _varint(b, i)
+        num, wt = key >> 3, key & 7
+        if wt == 0:
+            v, i = _varint(b, i)
+        elif wt == 2:
+            n, i = _varint(b, i)
+            v, i = b[i:i + n], i + n
+        elif wt == 1:
+            v, i = b[i:i + 8], i + 8
+        elif wt == 5:
+            v, i = b[i:i + 4], i + 4
+        else:
+            raise ValueError("wire type %d" % wt)
+        yield num, wt, v
+
+
+def manifest_timestamp(uri, version):
+    """RFC 3339 of the manifest's own timestamp, truncated to microseconds (pylance's versions()
+    rounds through a float and can be 1 µs off)."""
+    d = os.path.join(uri, "_versions")
+    for name in ("%020d.manifest" % (2**64 - 1 - version), "%d.manifest" % version):
+        path = os.path.join(d, name)
+        if os.path.exists(path):
+            b = open(path, "rb").read()
+            pos = struct.unpack("<q", b[-16:-8])[0]
+            n = struct.unpack("<I", b[pos:pos + 4])[0]
+            secs = nanos = 0
+            for num, _, v in _fields(b[pos + 4:pos + 4 + n]):
+                if num == 7:
+                    for tn, _, tv in _fields(v):
+                        if tn == 1:
+                            secs = tv
+                        elif tn == 2:
+                            nanos = tv
+            ts = _dt.datetime.fromtimestamp(secs, _dt.timezone.utc)
+            return ts.strftime("%Y-%m-%dT%H:%M:%S.") + "%06dZ" % (nanos // 1000)
+    raise FileNotFoundError("no manifest for version %d in %s" % (version, d))
 
 
 def info_json(ds):
-    versions = [{"version": int(v["version"]), "timestamp": rfc3339(v["timestamp"])} for v in ds.versions()]
+    versions = [{"version": int(v["version"]), "timestamp": manifest_timestamp(ds.uri, int(v["version"]))}
+                for v in ds.versions()]
     versions.sort(key=lambda v: v["version"])
     tags = {name: int(t["version"]) for name, t in sorted(ds.tags.list().items())}
     indices = []
