@@ -187,7 +187,14 @@ extension Dataset {
         case .arrow:
             rows = try DeletionArrowFile.rows(bytes, path: object.path)
         }
-        return try DeletionVector(rows: rows, physicalRows: f.physicalRows, path: object.path)
+        let vector = try DeletionVector(rows: rows, physicalRows: f.physicalRows, path: object.path)
+        // The manifest's count is what countRows() reports; a file that disagrees is corrupt (or the
+        // manifest is), and reading it would make a scan disagree with the count.
+        if let expected = d.numDeletedRows, expected != vector.count {
+            throw LanceError.corrupt("deletion file holds \(vector.count) deleted rows but the manifest records \(expected) for fragment \(f.id)",
+                                     path: object.path)
+        }
+        return vector
     }
 
     /// The row ids of a fragment's physical rows, or nil when row ids equal row addresses.
