@@ -90,6 +90,22 @@ import Testing
         #expect(read < 16 * 1024, "take read \(read) bytes")
     }
 
+    /// All-null fixed-size-list, list and struct columns (2.2: all-null pages with RLE-compressed levels).
+    @Test(arguments: ["2.1", "2.2"])
+    func allNullNestedColumns(version: String) async throws {
+        let name = "allnull_\(version)"
+        try await check(name)
+        let file = try await V21Fixtures.open(name)
+        let map = try file.defaultColumnMap()
+        #expect(file.rowCount == 600)
+        for f in ["n_fsl", "n_list", "n_struct"] {
+            let field = try #require(try file.schema().field(named: f))
+            let got = try await file.read(field, columns: map, rows: 0 ..< Int(file.rowCount))
+            #expect(got.count == 600)
+            #expect((0 ..< got.count).allSatisfy { got.isNull($0) }, "\(f) has non-null rows")
+        }
+    }
+
     @Test(arguments: ["2.1", "2.2"])
     func listsSpanningChunks(version: String) async throws {
         try await check("longlists_\(version)")

@@ -188,6 +188,16 @@ def cases(version):
     })
     write("small", small, version)
 
+    # All-null nested columns: 2.2 writes all-null/constant pages whose rep/def levels are RLE-compressed.
+    n = 600
+    allnull = pa.table({
+        "id": pa.array(range(n), pa.int32()),
+        "n_fsl": pa.array([None] * n, pa.list_(pa.float32(), 4)),
+        "n_list": pa.array([None] * n, pa.list_(pa.int32())),
+        "n_struct": pa.array([None] * n, pa.struct([("a", pa.int32()), ("b", pa.string())])),
+    })
+    write("allnull", allnull, version)
+
     # A large_binary column for take: reading a few rows must not read the whole page.
     blobs = pa.table({"blob": pa.array([bytes(rng.integers(0, 256, 1000, dtype=np.uint8)) for _ in range(4000)], pa.large_binary())})
     write("blobs", blobs, version)

@@ -217,7 +217,7 @@ enum V21Compression {
         guard w > 0, bits % 8 == 0 else { throw LanceError.unsupported("rle of \(bits)-bit values") }
         let runs = lengths.count
         guard values.count >= runs * w else { throw LanceError.corrupt("rle has \(runs) run lengths but \(values.count / w) values") }
-        var out = [UInt8](); out.reserveCapacity(count * w)
+        var out = [UInt8](); out.reserveCapacity(min(count, runs * 255) * w)
         var n = 0
         try values.withUnsafeBytes { v in
             try lengths.withUnsafeBytes { l in

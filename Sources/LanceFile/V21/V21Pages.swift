@@ -143,6 +143,14 @@ enum V21Pages {
         return b.withUnsafeBytes { raw in (0 ..< raw.count / 2).map { raw.loadUnaligned(fromByteOffset: 2 * $0, as: UInt16.self) } }
     }
 
+    /// One level buffer of an all-null/constant page: raw 16-bit values, or `count` values compressed with `enc`.
+    static func allNullLevels(_ b: Buffer, _ enc: CEnc?, _ count: UInt64, _ what: String) throws -> [UInt16]? {
+        if b.count == 0 { return nil }
+        guard let enc else { return try rawLevels(b) }
+        let n = try checkCount(count, "all-null page \(what) level count")
+        return try V21Compression.levels(enc, b, count: n)
+    }
+
     /// All-null pages, and (2.2) constant pages; `rows` (page-relative, ascending) are the rows wanted.
     static func allNull(_ file: LanceFileReader, _ page: V21Page, _ a: Lance_Encodings21_AllNullLayout, kind: V21ValueKind,
                         rows wanted: [Int]) async throws -> V21Segment {
@@ -170,8 +178,10 @@ enum V21Pages {
         }
         var rep: [UInt16]? = nil, def: [UInt16]? = nil
         if levelBufs.count >= 2 {
-            rep = try rawLevels(levelBufs[0])
-            def = try rawLevels(levelBufs[1])
+            // 2.2 writers may compress the levels (e.g. RLE of 16-bit values with 8-bit run lengths);
+            // without a compression description they are raw 16-bit values.
+            rep = try allNullLevels(levelBufs[0], a.hasRepCompression ? a.repCompression : nil, a.numRepValues, "repetition")
+            def = try allNullLevels(levelBufs[1], a.hasDefCompression ? a.defCompression : nil, a.numDefValues, "definition")
         } else if levelBufs.count == 1 {
             throw LanceError.corrupt("all-null page has one level buffer")
         }

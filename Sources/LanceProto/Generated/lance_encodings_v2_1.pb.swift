@@ -260,11 +260,37 @@ public nonisolated struct Lance_Encodings21_AllNullLayout: Sendable {
   /// Clears the value of `constantValue`. Subsequent reads from it will return its default value.
   public mutating func clearConstantValue() {self._constantValue = nil}
 
+  /// pylance 14 (2.2): how the rep/def level buffers are compressed (absent: raw 16-bit levels)
+  /// and how many levels each holds.
+  public var repCompression: Lance_Encodings21_CompressiveEncoding {
+    get {_repCompression ?? Lance_Encodings21_CompressiveEncoding()}
+    set {_repCompression = newValue}
+  }
+  /// Returns true if `repCompression` has been explicitly set.
+  public var hasRepCompression: Bool {self._repCompression != nil}
+  /// Clears the value of `repCompression`. Subsequent reads from it will return its default value.
+  public mutating func clearRepCompression() {self._repCompression = nil}
+
+  public var defCompression: Lance_Encodings21_CompressiveEncoding {
+    get {_defCompression ?? Lance_Encodings21_CompressiveEncoding()}
+    set {_defCompression = newValue}
+  }
+  /// Returns true if `defCompression` has been explicitly set.
+  public var hasDefCompression: Bool {self._defCompression != nil}
+  /// Clears the value of `defCompression`. Subsequent reads from it will return its default value.
+  public mutating func clearDefCompression() {self._defCompression = nil}
+
+  public var numRepValues: UInt64 = 0
+
+  public var numDefValues: UInt64 = 0
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
   fileprivate var _constantValue: Data? = nil
+  fileprivate var _repCompression: Lance_Encodings21_CompressiveEncoding? = nil
+  fileprivate var _defCompression: Lance_Encodings21_CompressiveEncoding? = nil
 }
 
 public nonisolated struct Lance_Encodings21_BlobLayout: @unchecked Sendable {
@@ -1070,7 +1096,7 @@ nonisolated extension Lance_Encodings21_FullZipLayout: SwiftProtobuf.Message, Sw
 
 nonisolated extension Lance_Encodings21_AllNullLayout: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".AllNullLayout"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\u{5}layers\0\u{3}constant_value\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\u{5}layers\0\u{3}constant_value\0\u{3}rep_compression\0\u{3}def_compression\0\u{3}num_rep_values\0\u{3}num_def_values\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1080,6 +1106,10 @@ nonisolated extension Lance_Encodings21_AllNullLayout: SwiftProtobuf.Message, Sw
       switch fieldNumber {
       case 5: try { try decoder.decodeRepeatedEnumField(value: &self.layers) }()
       case 6: try { try decoder.decodeSingularBytesField(value: &self._constantValue) }()
+      case 7: try { try decoder.decodeSingularMessageField(value: &self._repCompression) }()
+      case 8: try { try decoder.decodeSingularMessageField(value: &self._defCompression) }()
+      case 9: try { try decoder.decodeSingularUInt64Field(value: &self.numRepValues) }()
+      case 10: try { try decoder.decodeSingularUInt64Field(value: &self.numDefValues) }()
       default: break
       }
     }
@@ -1096,12 +1126,28 @@ nonisolated extension Lance_Encodings21_AllNullLayout: SwiftProtobuf.Message, Sw
     try { if let v = self._constantValue {
       try visitor.visitSingularBytesField(value: v, fieldNumber: 6)
     } }()
+    try { if let v = self._repCompression {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 7)
+    } }()
+    try { if let v = self._defCompression {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 8)
+    } }()
+    if self.numRepValues != 0 {
+      try visitor.visitSingularUInt64Field(value: self.numRepValues, fieldNumber: 9)
+    }
+    if self.numDefValues != 0 {
+      try visitor.visitSingularUInt64Field(value: self.numDefValues, fieldNumber: 10)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Lance_Encodings21_AllNullLayout, rhs: Lance_Encodings21_AllNullLayout) -> Bool {
     if lhs.layers != rhs.layers {return false}
     if lhs._constantValue != rhs._constantValue {return false}
+    if lhs._repCompression != rhs._repCompression {return false}
+    if lhs._defCompression != rhs._defCompression {return false}
+    if lhs.numRepValues != rhs.numRepValues {return false}
+    if lhs.numDefValues != rhs.numDefValues {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
