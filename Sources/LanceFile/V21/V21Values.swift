@@ -51,8 +51,23 @@ enum V21Values: Sendable {
     func gather(_ indices: [Int]) -> V21Values {
         switch self {
         case .fixed(let w, let d):
-            var out = [UInt8](); out.reserveCapacity(indices.count * w)
-            for i in indices { out.append(contentsOf: d[i * w ..< (i + 1) * w]) }
+            // Dictionary decoding gathers every value of a page: copy straight between buffers
+            // (appending array slices cost a retain/release pair per value).
+            let n = indices.count
+            if n == 0 || w == 0 { return .fixed(width: w, data: []) }
+            let out = [UInt8](unsafeUninitializedCapacity: n * w) { dst, initialized in
+                d.withUnsafeBytes { src in
+                    let s = src.baseAddress!, o = UnsafeMutableRawPointer(dst.baseAddress!)
+                    switch w {
+                    case 1: for (k, i) in indices.enumerated() { o.storeBytes(of: s.load(fromByteOffset: i, as: UInt8.self), toByteOffset: k, as: UInt8.self) }
+                    case 2: for (k, i) in indices.enumerated() { o.storeBytes(of: s.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self), toByteOffset: 2 * k, as: UInt16.self) }
+                    case 4: for (k, i) in indices.enumerated() { o.storeBytes(of: s.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self), toByteOffset: 4 * k, as: UInt32.self) }
+                    case 8: for (k, i) in indices.enumerated() { o.storeBytes(of: s.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self), toByteOffset: 8 * k, as: UInt64.self) }
+                    default: for (k, i) in indices.enumerated() { (o + k * w).copyMemory(from: s + i * w, byteCount: w) }
+                    }
+                }
+                initialized = n * w
+            }
             return .fixed(width: w, data: out)
         case .bits(let d, _):
             var out = [UInt8](repeating: 0, count: (indices.count + 7) / 8)
@@ -60,8 +75,20 @@ enum V21Values: Sendable {
             return .bits(data: out, count: indices.count)
         case .variable(let o, let d):
             var offs = [Int](); offs.reserveCapacity(indices.count + 1); offs.append(0)
-            var out = [UInt8]()
-            for i in indices { out.append(contentsOf: d[o[i] ..< o[i + 1]]); offs.append(out.count) }
+            var total = 0
+            for i in indices { total += o[i + 1] - o[i]; offs.append(total) }
+            if total == 0 { return .variable(offsets: offs, data: []) }
+            let out = [UInt8](unsafeUninitializedCapacity: total) { dst, initialized in
+                d.withUnsafeBytes { src in
+                    var at = 0
+                    for i in indices {
+                        let len = o[i + 1] - o[i]
+                        if len > 0 { (UnsafeMutableRawPointer(dst.baseAddress!) + at).copyMemory(from: src.baseAddress! + o[i], byteCount: len) }
+                        at += len
+                    }
+                }
+                initialized = total
+            }
             return .variable(offsets: offs, data: out)
         case .fsl(let dim, let v, let items):
             var idx = [Int](); idx.reserveCapacity(indices.count * dim)
