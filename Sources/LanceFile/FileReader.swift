@@ -3,6 +3,7 @@ import LanceCore
 import LanceIO
 import LanceProto
 import SwiftProtobuf
+import Synchronization
 
 /// A Lance data-file format version as recorded in manifests (2.0, 2.1, 2.2). Files written as 2.0
 /// carry 0.3 in their footer.
@@ -92,6 +93,9 @@ public final class LanceFileReader: Sendable {
     public let descriptor: Lance_File_FileDescriptor
     public var path: String { object.path }
     public var rowCount: UInt64 { descriptor.length }
+    /// Decoded 2.1/2.2 page layouts per column index, filled on first use (a column's layouts are
+    /// parsed once per reader, not once per read or take).
+    let v21PageCache = Mutex<[Int: [V21Page]]>([:])
 
     /// Bytes read speculatively from the end on open (covers the metadata of most files in one read).
     static let tailReadSize: UInt64 = 64 * 1024

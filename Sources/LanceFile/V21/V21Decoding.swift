@@ -1,3 +1,4 @@
+import Foundation
 import LanceArrow
 import LanceCore
 
@@ -45,7 +46,7 @@ enum V21Decoding {
             do {
                 let kind = try V21ValueKind.of(leaf)
                 let pages = try V21Pages.pages(file, column: col)
-                var segs: [V21Segment] = []
+                var jobs: [(page: V21Page, rows: [Int])] = []
                 var i = 0
                 for p in pages {
                     var sel: [Int] = []
@@ -53,16 +54,45 @@ enum V21Decoding {
                         guard rows[i] >= p.firstRow else { break }
                         sel.append(rows[i] - p.firstRow); i += 1
                     }
-                    if !sel.isEmpty { segs.append(contentsOf: try await V21Pages.take(file, p, rows: sel, kind: kind)) }
+                    if !sel.isEmpty { jobs.append((p, sel)) }
                     if i == rows.count { break }
                 }
                 guard i == rows.count else { throw LanceError.corrupt("column \(col) pages do not cover row \(rows[i])") }
+                let segs = try await takePages(file, jobs, kind: kind)
                 leaves[leaf.id] = try combine(segs, kind: kind, depth: depth)
             } catch let e as LanceError {
                 throw e.at(column: leaf.name)
             }
         }
         return try build(field, depth: 0, leaves: leaves, count: rows.count)
+    }
+
+    /// Pages decoded at once by a take that touches several pages (reads and decompression overlap
+    /// and use every core; the output of each page is only its taken rows, so memory stays bounded by
+    /// the result).
+    static let takeConcurrency = max(2, ProcessInfo.processInfo.activeProcessorCount)
+
+    /// Takes rows from several pages, concurrently when there is more than one, in page order.
+    static func takePages(_ file: LanceFileReader, _ jobs: [(page: V21Page, rows: [Int])],
+                          kind: V21ValueKind) async throws -> [V21Segment] {
+        if jobs.count <= 1 {
+            guard let only = jobs.first else { return [] }
+            return try await V21Pages.take(file, only.page, rows: only.rows, kind: kind)
+        }
+        return try await withThrowingTaskGroup(of: (Int, [V21Segment]).self) { group in
+            var results = [[V21Segment]](repeating: [], count: jobs.count)
+            var next = 0
+            func start(_ j: Int) {
+                let job = jobs[j]
+                group.addTask { (j, try await V21Pages.take(file, job.page, rows: job.rows, kind: kind)) }
+            }
+            while next < min(takeConcurrency, jobs.count) { start(next); next += 1 }
+            while let (j, segs) = try await group.next() {
+                results[j] = segs
+                if next < jobs.count { start(next); next += 1 }
+            }
+            return results.flatMap { $0 }
+        }
     }
 
     /// Leaf fields under `field` (pre-order) with their depth (0 = top level).

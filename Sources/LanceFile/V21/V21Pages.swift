@@ -28,7 +28,15 @@ struct V21Page: Sendable {
 }
 
 enum V21Pages {
+    /// The pages of a column, parsed once per reader and cached.
     static func pages(_ file: LanceFileReader, column: Int) throws -> [V21Page] {
+        if let cached = file.v21PageCache.withLock({ $0[column] }) { return cached }
+        let parsed = try parsePages(file, column: column)
+        file.v21PageCache.withLock { $0[column] = parsed }
+        return parsed
+    }
+
+    static func parsePages(_ file: LanceFileReader, column: Int) throws -> [V21Page] {
         guard column >= 0 && column < file.columns.count else {
             throw LanceError.corrupt("column index \(column) out of range (file has \(file.columns.count) columns)")
         }
@@ -534,10 +542,10 @@ struct FullZip {
     }
 
     func read(_ file: LanceFileReader, rows r: Range<Int>) async throws -> V21Segment {
-        if r.isEmpty { return try parse(.empty, rows: 0) }
+        if r.isEmpty { return try parse([], rows: 0) }
         let br = try await byteRange(file, r)
         let data = try await page.read(file, buffer: 0, br.lowerBound, br.count)
-        return try parse(data, rows: r.count)
+        return try parse([data], rows: r.count)
     }
 
     func take(_ file: LanceFileReader, rows: [Int]) async throws -> V21Segment {
@@ -550,17 +558,12 @@ struct FullZip {
             parts.append(try await page.read(file, buffer: 0, br.lowerBound, br.count))
             i = j
         }
-        let data: Buffer
-        if parts.count == 1 { data = parts[0] } else {
-            var bb = BufferBuilder(capacity: parts.reduce(0) { $0 + $1.count })
-            for p in parts { p.withUnsafeBytes { bb.append($0) } }
-            data = bb.build()
-        }
-        return try parse(data, rows: rows.count)
+        return try parse(parts, rows: rows.count)
     }
 
-    /// Parses zipped rows: [control word][value] per item.
-    func parse(_ data: Buffer, rows: Int) throws -> V21Segment {
+    /// Parses zipped rows: [control word][value] per item. `parts` are runs of whole rows; variable
+    /// values are located in place and copied (or decompressed) once, straight into the result.
+    func parse(_ parts: [Buffer], rows: Int) throws -> V21Segment {
         let layers = try V21Layer.from(layout.layers)
         var probe = V21Segment(layers: layers, rep: nil, def: nil, values: .zeros(like: kind, count: 0), rows: rows)
         let maxVisible = probe.maxVisibleDef
@@ -570,48 +573,50 @@ struct FullZip {
         let defMask = bitsDef >= 32 ? UInt32.max : (UInt32(1) << UInt32(bitsDef)) - 1
         let fixedBytes = try valueBytes()
         var fixedData = [UInt8]()
-        var offsets = [0]
-        var varData = [UInt8]()
+        var refs = FullZipValueRefs()
         var items = 0
-        var pos = 0
         let lenBytes: Int
         if case .bitsPerOffset(let b)? = layout.details {
             guard b == 32 || b == 64 else { throw LanceError.unsupported("full-zip lengths of \(b) bits") }
             lenBytes = Int(b / 8)
         } else { lenBytes = 0 }
-        let count = data.count
-        if fixedBytes != nil && cw == 0 {
-            // Plain run of values.
-            let vb = fixedBytes!
+        if let vb = fixedBytes, cw == 0 {
+            // Plain runs of values.
+            let count = parts.reduce(0) { $0 + $1.count }
             guard count % vb == 0, count / vb == rows else { throw LanceError.corrupt("full-zip data of \(count) bytes for \(rows) values of \(vb) bytes") }
-            fixedData = data.bytes
+            fixedData.reserveCapacity(count)
+            for p in parts { p.withUnsafeBytes { fixedData.append(contentsOf: $0) } }
             items = rows
         } else {
-            try data.withUnsafeBytes { raw in
-                while pos < count {
-                    var word: UInt32 = 0
-                    guard pos + cw <= count else { throw LanceError.corrupt("control word truncated at byte \(pos)") }
-                    for k in 0 ..< cw { word |= UInt32(raw[pos + k]) << (8 * UInt32(k)) }
-                    pos += cw
-                    let def = Int(word & defMask)
-                    let rep = Int(bitsDef >= 32 ? 0 : word >> UInt32(bitsDef))
-                    reps?.append(UInt16(truncatingIfNeeded: rep))
-                    defs?.append(UInt16(truncatingIfNeeded: def))
-                    guard def <= maxVisible else { continue }
-                    items += 1
-                    if let vb = fixedBytes {
-                        guard pos + vb <= count else { throw LanceError.corrupt("value truncated at byte \(pos)") }
-                        fixedData.append(contentsOf: raw[pos ..< pos + vb]); pos += vb
-                    } else if def == 0 {
-                        guard pos + lenBytes <= count else { throw LanceError.corrupt("value length truncated at byte \(pos)") }
-                        var len: UInt64 = 0
-                        for k in 0 ..< lenBytes { len |= UInt64(raw[pos + k]) << (8 * UInt64(k)) }
-                        pos += lenBytes
-                        guard len <= UInt64(count - pos) else { throw LanceError.corrupt("value of \(len) bytes at byte \(pos) runs past the data") }
-                        varData.append(contentsOf: raw[pos ..< pos + Int(len)]); pos += Int(len)
-                        offsets.append(varData.count)
-                    } else {
-                        offsets.append(varData.count)
+            if let vb = fixedBytes { fixedData.reserveCapacity(rows * vb) }
+            for (partIndex, part) in parts.enumerated() {
+                let count = part.count
+                var pos = 0
+                try part.withUnsafeBytes { raw in
+                    while pos < count {
+                        var word: UInt32 = 0
+                        guard pos + cw <= count else { throw LanceError.corrupt("control word truncated at byte \(pos)") }
+                        for k in 0 ..< cw { word |= UInt32(raw[pos + k]) << (8 * UInt32(k)) }
+                        pos += cw
+                        let def = Int(word & defMask)
+                        let rep = Int(bitsDef >= 32 ? 0 : word >> UInt32(bitsDef))
+                        reps?.append(UInt16(truncatingIfNeeded: rep))
+                        defs?.append(UInt16(truncatingIfNeeded: def))
+                        guard def <= maxVisible else { continue }
+                        items += 1
+                        if let vb = fixedBytes {
+                            guard pos + vb <= count else { throw LanceError.corrupt("value truncated at byte \(pos)") }
+                            fixedData.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[pos ..< pos + vb])); pos += vb
+                        } else if def == 0 {
+                            guard pos + lenBytes <= count else { throw LanceError.corrupt("value length truncated at byte \(pos)") }
+                            var len: UInt64 = 0
+                            for k in 0 ..< lenBytes { len |= UInt64(raw[pos + k]) << (8 * UInt64(k)) }
+                            pos += lenBytes
+                            guard len <= UInt64(count - pos) else { throw LanceError.corrupt("value of \(len) bytes at byte \(pos) runs past the data") }
+                            refs.append(part: partIndex, start: pos, length: Int(len)); pos += Int(len)
+                        } else {
+                            refs.append(part: partIndex, start: pos, length: 0)
+                        }
                     }
                 }
             }
@@ -621,7 +626,7 @@ struct FullZip {
         if let vb = fixedBytes {
             probe.values = try fixedValues(fixedData, valueBytes: vb, count: items)
         } else {
-            probe.values = try variableValues(offsets: offsets, data: varData)
+            probe.values = try variableValues(refs, parts: parts)
         }
         _ = try probe.rowStarts()
         try probe.checkValues()
@@ -662,24 +667,15 @@ struct FullZip {
         }
     }
 
-    func variableValues(offsets: [Int], data: [UInt8]) throws -> V21Values {
+    func variableValues(_ refs: FullZipValueRefs, parts: [Buffer]) throws -> V21Values {
         let enc = layout.valueCompression
-        let raw = V21Values.variable(offsets: offsets, data: data)
         switch enc.compression {
         case .variable?:
-            return raw
+            return refs.gather(parts)
         case .fsst(let f)?:
-            return try V21Compression.fsst(raw, symbolTable: Array(f.symbolTable))
+            return try V21Compression.fsst(refs.gather(parts), symbolTable: Array(f.symbolTable))
         case .general(let g)?:
-            var offs = [0]; var out = [UInt8]()
-            for i in 0 ..< offsets.count - 1 where true {
-                if offsets[i + 1] > offsets[i] {
-                    let v = Buffer(data[offsets[i] ..< offsets[i + 1]])
-                    out.append(contentsOf: try V21General.decompress(v, scheme: g.compression.scheme, limit: 1 << 31))
-                }
-                offs.append(out.count)
-            }
-            let inner = V21Values.variable(offsets: offs, data: out)
+            let inner = try refs.decompress(parts, scheme: g.compression.scheme)
             if case .fsst(let f)? = g.values.compression { return try V21Compression.fsst(inner, symbolTable: Array(f.symbolTable)) }
             return inner
         default:

@@ -39,6 +39,29 @@ public enum Zstd {
         return Array(UnsafeBufferPointer(start: out.base, count: out.count))
     }
 
+    /// Bytes past the end of the output that `Decoder.decompress(_:into:count:)` may use as scratch.
+    public static let outputSlack = zstdSlack
+
+    /// A decoder whose tables are reused across calls: for many small frames (one per value) decoded
+    /// into memory the caller owns. Not thread-safe; use one per thread.
+    public final class Decoder {
+        let state = ZstdDecoderState()
+
+        public init() {}
+
+        /// Decodes every frame in `input` into `output`, which must decode to exactly `count` bytes.
+        /// `output` must have room for `count + Zstd.outputSlack` bytes: the decoder's wide copies may
+        /// scribble past `count` (the bytes there are unspecified afterwards).
+        public func decompress(_ input: UnsafeRawBufferPointer, into output: UnsafeMutablePointer<UInt8>,
+                               count: Int) throws(CodecError) {
+            guard let raw = input.baseAddress, input.count > 0 else { throw CodecError(.truncated, "zstd: empty input") }
+            guard count >= 0 else { throw CodecError(.corrupt, "zstd: negative output size") }
+            var out = ZstdOutput(base: output, capacity: count, growable: false, maxCapacity: count, limit: count)
+            try ZstdDecoder.decodeFrames(raw.assumingMemoryBound(to: UInt8.self), input.count, &out, state)
+            if out.count != count { throw CodecError(.corrupt, "zstd: decoded \(out.count) bytes, expected \(count)") }
+        }
+    }
+
     /// Convenience over a byte array.
     public static func decompress(_ input: [UInt8], limit: Int = 1 << 32) throws(CodecError) -> [UInt8] {
         var result: Result<[UInt8], CodecError> = .success([])
