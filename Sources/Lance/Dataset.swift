@@ -29,6 +29,8 @@ public final class Dataset: Sendable {
     public let lanceSchema: LanceSchema
     public let fragments: [Fragment]
     let indexMetadata: [Lance_Table_IndexMetadata]
+    /// Data files opened by this object's scans and takes.
+    let openFiles = OpenFileCache()
 
     /// The Arrow schema.
     public var schema: Schema { lanceSchema.arrowSchema }

@@ -1,6 +1,7 @@
 import LanceArrow
 import LanceCore
 import LanceFile
+import Synchronization
 import LanceIO
 
 /// Names of the virtual columns scans and takes can add.
@@ -109,12 +110,18 @@ struct FragmentReader: Sendable {
 
     mutating func reader(for file: DataFileInfo) async throws -> LanceFileReader {
         if let r = readers[file.path] { return r }
-        let object = try await dataset.store.open(file.objectPath)
-        let r = try await LanceFileReader.open(object)
+        let r: LanceFileReader
+        if let cached = dataset.openFiles.get(file.objectPath) {
+            r = cached
+        } else {
+            let object = try await dataset.store.open(file.objectPath)
+            r = try await LanceFileReader.open(object)
+        }
         guard r.rowCount >= UInt64(fragment.physicalRows) else {
             throw LanceError.corrupt("data file has \(r.rowCount) rows but fragment \(fragment.id) has \(fragment.physicalRows)",
                                      path: r.path)
         }
+        dataset.openFiles.put(file.objectPath, r)
         readers[file.path] = r
         return r
     }
@@ -280,6 +287,39 @@ public struct DatasetScan: AsyncSequence, Sendable {
                                             count: selection.count)
             }
             return nil
+        }
+    }
+}
+
+/// Data files a dataset object has opened, kept for later scans and takes (data files never change,
+/// so a reader — its footer, column metadata and parsed page layouts — stays valid). Bounded: past
+/// `capacity` files, the least recently used one is dropped.
+final class OpenFileCache: Sendable {
+    private struct State {
+        var readers: [String: (reader: LanceFileReader, used: UInt64)] = [:]
+        var clock: UInt64 = 0
+    }
+    private let state = Mutex(State())
+    let capacity: Int
+
+    init(capacity: Int = 64) { self.capacity = capacity }
+
+    func get(_ path: String) -> LanceFileReader? {
+        state.withLock { s in
+            guard let e = s.readers[path] else { return nil }
+            s.clock += 1
+            s.readers[path] = (e.reader, s.clock)
+            return e.reader
+        }
+    }
+
+    func put(_ path: String, _ reader: LanceFileReader) {
+        state.withLock { s in
+            s.clock += 1
+            s.readers[path] = (reader, s.clock)
+            if s.readers.count > capacity, let oldest = s.readers.min(by: { $0.value.used < $1.value.used })?.key {
+                s.readers[oldest] = nil
+            }
         }
     }
 }
