@@ -117,7 +117,10 @@ public struct BenchRunner: Sendable {
             put("W5_peak_rss_bytes", .int(Int(PeakMemory.read() ?? 0)))
         }
 
-        for item in BenchRunner.allItems where !["W2", "W3", "W5"].contains(item) && wants(item) {
+        if wants("W11") { try await runW11(put: put) }
+        if wants("W12") { try await runW12(ds, rows: n, inputs: inputs, put: put) }
+
+        for item in BenchRunner.allItems where !["W2", "W3", "W5", "W11", "W12"].contains(item) && wants(item) {
             put(item, .null)
         }
 

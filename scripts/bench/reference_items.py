@@ -135,6 +135,60 @@ def main():
         M["W5_single_take_p99_s"] = stat(p99s)
         M["W5_peak_rss_bytes"] = peak()
 
+    if "W11" in only:
+        # Standalone form of the workload's W11: a hard-linked copy with three one-row deletes as
+        # its extra versions (the workload runs W11 on the copy W10 mutated).
+        import shutil
+        work = os.path.join(data, "work-reference")
+        wuri = os.path.join(work, "w11.lance")
+        if os.path.exists(wuri):
+            shutil.rmtree(wuri)
+        os.makedirs(work, exist_ok=True)
+        shutil.copytree(uri, wuri, copy_function=os.link)
+        wds = lance.dataset(wuri)
+        v0 = wds.version
+        for _ in range(3):
+            key = wds.to_table(columns=["key"], limit=1)["key"][0].as_py()
+            wds.delete("key = %d" % key)
+        reps11 = max(10, R)
+        secs = []
+        for _ in range(reps11):
+            t = now()
+            wds.versions()
+            secs.append(now() - t)
+        M["W11_versions_count"] = len(wds.versions())
+        M["W11_list_versions_s"] = stat(secs)
+        secs = []
+        for _ in range(reps11):
+            t = now()
+            lance.dataset(wuri, version=v0)
+            secs.append(now() - t)
+        M["W11_open_old_version_s"] = stat(secs)
+        secs = []
+        for _ in range(reps11):
+            t = now()
+            lance.dataset(wuri, version=v0).count_rows()
+            secs.append(now() - t)
+        M["W11_open_old_version_count_s"] = stat(secs)
+        secs = []
+        for i in range(reps11):
+            t = now()
+            wds.tags.create("bench-tag-%d" % i, v0)
+            secs.append(now() - t)
+        M["W11_tag_create_s"] = stat(secs)
+        shutil.rmtree(wuri)
+
+    if "W12" in only:
+        nrows12, bs = min(inp["w12_rows"], N), inp["w12_batch_size"]
+        secs = []
+        for r in range(R):
+            idx = np.random.default_rng(100 + r).permutation(N)[:nrows12]
+            t = now()
+            for i in range(0, nrows12, bs):
+                ds.take(idx[i:i + bs], columns=TAKE_COLS)
+            secs.append(now() - t)
+        M["W12_lance_take_shuffled_rows_per_s"] = rate(nrows12, secs)
+
     print(json.dumps(M))
 
 
