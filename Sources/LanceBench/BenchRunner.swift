@@ -117,7 +117,9 @@ public struct BenchRunner: Sendable {
             put("W5_peak_rss_bytes", .int(Int(PeakMemory.read() ?? 0)))
         }
 
-        for item in BenchRunner.allItems where !["W2", "W3", "W5"].contains(item) && wants(item) {
+        if wants("W4") { for (k, v) in try await runW4(ds: ds, inputs: inputs, n: n) { put(k, v) } }
+
+        for item in BenchRunner.allItems where !["W2", "W3", "W4", "W5"].contains(item) && wants(item) {
             put(item, .null)
         }
 
