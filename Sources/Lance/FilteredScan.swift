@@ -211,9 +211,15 @@ public struct FilteredScan: AsyncSequence, Sendable {
                 var columns: [ArrayData] = []
                 var toRead: [LanceField] = []
                 var readSlot: [Int] = []
+                var denseFields: [LanceField] = []
+                var denseSlot: [Int] = []
                 for (k, field) in fields.enumerated() {
                     if let j = filterFields.firstIndex(where: { $0.name == field.name }) {
                         columns.append(Iterator.gather(decoded[j], matches))
+                    } else if Iterator.readDense(field, matches: n, of: count) {
+                        columns.append(.nulls(field.type, count: 0))
+                        denseFields.append(field)
+                        denseSlot.append(k)
                     } else {
                         columns.append(.nulls(field.type, count: 0))
                         toRead.append(field)
@@ -225,6 +231,10 @@ public struct FilteredScan: AsyncSequence, Sendable {
                     let more = try await current!.reader.decode(toRead, sel)
                     for (slot, a) in zip(readSlot, more) { columns[slot] = a }
                 }
+                if !denseFields.isEmpty {
+                    let all = try await current!.reader.decode(denseFields, selection)
+                    for (slot, a) in zip(denseSlot, all) { columns[slot] = Iterator.gather(a, matches) }
+                }
                 var addresses: [UInt64]?
                 var ids: [UInt64]?
                 if scan.withRowAddress { addresses = rows.map { base | UInt64($0) } }
@@ -234,9 +244,33 @@ public struct FilteredScan: AsyncSequence, Sendable {
             return nil
         }
 
-        /// The rows at ascending `indices` of an array, as runs of slices.
+        /// The rows at ascending `indices` of an array: fixed-width columns copy values directly,
+        /// other types concatenate runs of slices.
         static func gather(_ a: ArrayData, _ indices: [Int]) -> ArrayData {
             if indices.count == a.count { return a }
+            if let w = a.type.byteWidth, a.children.isEmpty, a.buffers.count == 1 {
+                let n = indices.count
+                let values = Buffer(count: n * w) { out in
+                    a.buffers[0].withUnsafeBytes { src in
+                        switch w {
+                        case 8:
+                            for (k, i) in indices.enumerated() {
+                                out.storeBytes(of: src.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self), toByteOffset: k * 8, as: UInt64.self)
+                            }
+                        case 4:
+                            for (k, i) in indices.enumerated() {
+                                out.storeBytes(of: src.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self), toByteOffset: k * 4, as: UInt32.self)
+                            }
+                        default:
+                            for (k, i) in indices.enumerated() {
+                                out.baseAddress!.advanced(by: k * w).copyMemory(from: src.baseAddress!.advanced(by: i * w), byteCount: w)
+                            }
+                        }
+                    }
+                }
+                let validity = a.validity.map { v in Bitmap(indices.lazy.map { v[$0] }) }
+                return ArrayData(type: a.type, count: n, validity: validity, buffers: [values])
+            }
             var runs: [ArrayData] = []
             var i = 0
             while i < indices.count {
@@ -247,6 +281,13 @@ public struct FilteredScan: AsyncSequence, Sendable {
             }
             if runs.isEmpty { return a.slice(0, 0) }
             return .concat(runs)
+        }
+
+        /// Whether to decode the whole batch range and gather in memory rather than take the rows:
+        /// worth it for small fixed-width values once a modest share of the rows match.
+        static func readDense(_ field: LanceField, matches: Int, of count: Int) -> Bool {
+            guard field.type.byteWidth != nil || field.type == .bool else { return false }
+            return matches * 16 >= count
         }
     }
 }
