@@ -145,7 +145,9 @@ extension Dataset {
         for b in bound {
             for name in b.referencedColumns where !reading.contains(name) { reading.append(name) }
         }
-        let newFields = zip(columns, bound).map { c, b in Field(c.name, b.resultType == .null ? .int32 : b.resultType, nullable: true) }
+        let newFields = zip(columns, bound).map { c, b in
+            Field(c.name, b.resultType == .null ? .int32 : b.resultType, nullable: Dataset.mayBeNull(b, schema: arrow))
+        }
         let types = newFields.map(\.type)
         return try await addColumns(newFields, reading: reading, batchSize: batchSize) { batch in
             try zip(bound, types).map { b, t in
@@ -156,6 +158,18 @@ extension Dataset {
     }
 
     // MARK: - Support
+
+    /// Whether an expression's result may be null, the way the reference derives it: a result is
+    /// non-nullable when every column it reads is, and nothing in it (NULL, CASE, NULLIF, a regexp
+    /// match, an index) can make a null of its own.
+    static func mayBeNull(_ b: BoundExpr, schema: Schema) -> Bool {
+        for name in b.referencedColumns {
+            guard let k = schema.index(of: name), !schema.fields[k].nullable else { return true }
+        }
+        let text = b.expr.text.lowercased()
+        for marker in ["null", "case", "regexp", "[", "try_cast", "array_element"] where text.contains(marker) { return true }
+        return false
+    }
 
     /// The field at a dotted path (`a.b`), or nil.
     func field(path: String) -> LanceField? {
