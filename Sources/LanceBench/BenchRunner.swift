@@ -117,7 +117,9 @@ public struct BenchRunner: Sendable {
             put("W5_peak_rss_bytes", .int(Int(PeakMemory.read() ?? 0)))
         }
 
-        for item in BenchRunner.allItems where !["W2", "W3", "W5"].contains(item) && wants(item) {
+        if wants("W10") { try await runW10(rows: n, put: put) }
+
+        for item in BenchRunner.allItems where !["W2", "W3", "W5", "W10"].contains(item) && wants(item) {
             put(item, .null)
         }
 

@@ -135,6 +135,39 @@ def main():
         M["W5_single_take_p99_s"] = stat(p99s)
         M["W5_peak_rss_bytes"] = peak()
 
+    if "W10" in only:
+        # On a hard-linked copy (the input dataset is never mutated), as pylance_workload.py does.
+        import tempfile
+        import pyarrow as pa
+        work = tempfile.mkdtemp(prefix="w10-ref-")
+        wuri = os.path.join(work, "laion.lance")
+        subprocess.run(["cp", "-al", uri, wuri], check=True)
+        wds = lance.dataset(wuri)
+        exprs = {"aspect_ratio": "CAST(width AS DOUBLE) / CAST(height AS DOUBLE)",
+                 "is_high_res": "width >= 512 AND height >= 512"}
+        secs = []
+        for r in range(R):
+            if r:
+                wds.drop_columns(list(exprs))
+            t = now()
+            wds.add_columns(exprs)
+            secs.append(now() - t)
+        M["W10_add_columns_sql_s"] = stat(secs)
+        rng = np.random.default_rng(7)
+        keys = rng.permutation(N).astype(np.int64)
+        scores = pa.table({"key": keys, "aesthetic_score": rng.uniform(1.0, 9.0, N)})
+        secs = []
+        for r in range(R):
+            if r:
+                wds.drop_columns(["aesthetic_score"])
+            t = now()
+            wds.merge(scores, left_on="key")
+            secs.append(now() - t)
+        M["W10_merge_on_key_s"] = stat(secs)
+        chk = wds.to_table(columns=["key", "aesthetic_score", "aspect_ratio"], limit=3)
+        assert chk.column("aesthetic_score").null_count == 0
+        subprocess.run(["rm", "-rf", work], check=True)
+
     print(json.dumps(M))
 
 
