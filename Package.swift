@@ -43,7 +43,7 @@ let package = Package(
                 swiftSettings: swift6),
         .target(name: "LanceBench", dependencies: ["Lance", "LanceArrow", "LanceCore"], swiftSettings: swift6),
         .target(name: "LanceCLI",
-                dependencies: ["Lance", "LanceBench", "LanceDemo", "LanceExpr", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                dependencies: ["Lance", "LanceBench", "LanceDemo", .product(name: "ArgumentParser", package: "swift-argument-parser")],
                 swiftSettings: swift6),
         .target(name: "LanceDemo", dependencies: ["LanceArrow", "LanceCore"], swiftSettings: swift6),
         .executableTarget(name: "lancelet", dependencies: ["LanceCLI"], swiftSettings: swift6),

@@ -117,9 +117,11 @@ public struct BenchRunner: Sendable {
             put("W5_peak_rss_bytes", .int(Int(PeakMemory.read() ?? 0)))
         }
 
+        if wants("W4") { for (k, v) in try await runW4(ds: ds, inputs: inputs, n: n) { put(k, v) } }
+
         if wants("W10") { try await runW10(rows: n, put: put) }
 
-        for item in BenchRunner.allItems where !["W2", "W3", "W5", "W10"].contains(item) && wants(item) {
+        for item in BenchRunner.allItems where !["W2", "W3", "W4", "W5", "W10"].contains(item) && wants(item) {
             put(item, .null)
         }
 

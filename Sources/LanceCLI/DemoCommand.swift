@@ -4,7 +4,6 @@ import Lance
 import LanceArrow
 import LanceCore
 import LanceDemo
-import LanceExpr
 
 /// `lancelet demo`: builds a synthetic LAION-like dataset (real JPEGs, captions, 768-d embeddings)
 /// with Lancelet's own writer, then runs the seed's read workflows on it and says what it did.
@@ -117,21 +116,12 @@ struct DemoCommand: AsyncParsableCommand {
     /// columns are read for every row; the shown columns only for the kept rows).
     func curate(_ ds: Dataset) async throws {
         let t = Date()
-        let filter = try BoundExpr(filter: Self.curateFilter, schema: ds.schema)
-        var kept = 0
-        var sample: [Int] = []
-        var offset = 0
-        for try await b in ds.scan(columns: filter.referencedColumns) {
-            for i in try filter.selection(b) {
-                if sample.count < 5 { sample.append(offset + i) }
-                kept += 1
-            }
-            offset += b.count
-        }
+        let kept = try await ds.countRows(where: Self.curateFilter)
         let total = try await ds.countRows()
         say("\ncurate: \(Self.curateFilter)")
-        say("  keeps \(kept) of \(total) rows (\(String(format: "%.1f", 100 * Double(kept) / Double(max(1, total))))%) in \(secs(t)); the first ones:")
-        let rows = try await ds.take(offsets: sample, columns: ["key", "NSFW", "similarity", "width", "height", "caption"])
+        say("  keeps \(kept) of \(total) rows (\(String(format: "%.1f", 100 * Double(kept) / Double(max(1, total))))%), counted in \(secs(t)); the first ones:")
+        let rows = try await ds.toBatch(columns: ["key", "NSFW", "similarity", "width", "height", "caption"],
+                                        where: Self.curateFilter, limit: 5)
         for i in 0 ..< rows.count {
             say("  \(rows.columns[0].value(i, as: Int64.self))  nsfw=\(rows.columns[1].value(i, as: Int64.self))  "
                 + "sim=\(String(format: "%.3f", rows.columns[2].value(i, as: Double.self)))  "

@@ -25,6 +25,9 @@ struct ScanCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Output format: jsonl, table or csv.")
     var format: OutputFormat = .jsonl
 
+    @Option(name: .long, help: "Only rows satisfying this SQL filter, e.g. '\"NSFW\" = 0 AND width >= 512'.")
+    var `where`: String?
+
     @Option(name: .long, help: "Rows decoded per batch.")
     var batchSize: Int = 8192
 
@@ -39,7 +42,8 @@ struct ScanCommand: AsyncParsableCommand {
             let ds = try await dataset.open()
             var printer = BatchPrinter(format: format)
             var wrote = false
-            for try await batch in ds.scan(columns: parseColumns(columns), limit: limit, offset: offset,
+            if let filter = `where` { _ = try ds.bindFilter(filter) }  // report a bad filter before any output
+            for try await batch in ds.scan(columns: parseColumns(columns), where: `where`, limit: limit, offset: offset,
                                            withRowAddress: withRowAddress, withRowId: withRowId, batchSize: batchSize) {
                 try printer.write(batch)
                 wrote = true

@@ -5,6 +5,7 @@ enum Literal: Sendable, Equatable {
     case null
     case bool(Bool)
     case int(Int64)
+    case uint(UInt64)   // above Int64.max
     case float(Double)
     case string(String)
 }
@@ -41,10 +42,24 @@ struct Node: Sendable {
     }
     var kind: Kind
     var pos: Int
+    /// Height of the tree (bounded by the parser so that recursive passes cannot exhaust the stack).
+    var depth: Int
 
     init(_ kind: Kind, _ pos: Int) {
         self.kind = kind
         self.pos = pos
+        var d = 0
+        switch kind {
+        case .column, .literal, .typedLiteral: d = 0
+        case .negate(let a), .not(let a), .isNull(let a, _), .isBool(let a, _, _), .cast(let a, _): d = a.depth
+        case .binary(_, let a, let b), .index(let a, let b), .like(let a, let b, _, _, _): d = max(a.depth, b.depth)
+        case .inList(let a, let l, _): d = max(a.depth, l.map(\.depth).max() ?? 0)
+        case .between(let a, let b, let c, _): d = max(a.depth, b.depth, c.depth)
+        case .caseWhen(let o, let br, let e):
+            d = max(o?.depth ?? 0, e?.depth ?? 0, br.map { max($0.0.depth, $0.1.depth) }.max() ?? 0)
+        case .function(_, let args), .array(let args): d = args.map(\.depth).max() ?? 0
+        }
+        depth = d + 1
     }
 
     /// Top-level column names, in first-use order.

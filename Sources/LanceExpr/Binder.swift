@@ -142,7 +142,9 @@ struct Binder {
     // MARK: - Pieces
 
     func column(_ path: [String], at pos: Int) throws -> Plan {
-        guard let field = schema.field(named: path[0]) else {
+        // Exact name first; else the one column whose name matches ignoring case (as Lance resolves).
+        let lowered = schema.fields.filter { $0.name.lowercased() == path[0].lowercased() }
+        guard let field = schema.field(named: path[0]) ?? (lowered.count == 1 ? lowered[0] : nil) else {
             var msg = "unknown column `\(path[0])`"
             if let s = suggestion(path[0], schema.names) { msg += "; did you mean `\(s)`?" }
             else { msg += " (columns: \(schema.names.map { "`\($0)`" }.joined(separator: ", ")))" }
@@ -163,7 +165,7 @@ struct Binder {
         if Col.kind(of: type) == .unsupported {
             throw LanceError(.unsupported, "column `\(path.joined(separator: "."))` has type \(type), which filters do not support yet (at column \(pos))")
         }
-        return .column(name: path[0], path: Array(path.dropFirst()), type: type)
+        return .column(name: field.name, path: Array(path.dropFirst()), type: type)
     }
 
     func literalCol(_ l: Literal) -> Col {
@@ -171,6 +173,7 @@ struct Binder {
         case .null: return .scalar(.null, count: 1, .null, valid: false)
         case .bool(let b): return .scalar(.bool, count: 1, .bool([b]))
         case .int(let v): return .scalar(.int64, count: 1, .int([v]))
+        case .uint(let v): return .scalar(.uint64, count: 1, .uint([v]))
         case .float(let v): return .scalar(.float64, count: 1, .float([v]))
         case .string(let s): return Col.strings([s], count: 1, scalar: true)
         }
@@ -181,6 +184,7 @@ struct Binder {
         case .null: return "NULL"
         case .bool(let b): return b ? "true" : "false"
         case .int(let v): return "\(v)"
+        case .uint(let v): return "\(v)"
         case .float(let v): return "\(v)"
         case .string(let s): return "'\(s)'"
         }
@@ -210,6 +214,13 @@ struct Binder {
             case .float32: return .constant(.scalar(type, count: 1, .float([Double(Float(v))])))
             case .float64: return .constant(.scalar(type, count: 1, .float([Double(v)])))
             case .float16: return .constant(.scalar(type, count: 1, .float([halfToDouble(doubleToHalfBits(Double(v)))])))
+            default: throw fail()
+            }
+        case .uint(let v):
+            switch type {
+            case .uint64: return .constant(.scalar(type, count: 1, .uint([v])))
+            case .float32: return .constant(.scalar(type, count: 1, .float([Double(Float(v))])))
+            case .float64: return .constant(.scalar(type, count: 1, .float([Double(v)])))
             default: throw fail()
             }
         case .float(let v):
@@ -256,7 +267,29 @@ struct Binder {
         return p
     }
 
+    /// `CAST(int_col AS intN) OP literal` compares the column itself when the literal fits the
+    /// column's type (the reference's optimizer unwraps such casts, so they never overflow).
+    func unwrapCast(_ a: Plan, _ b: Plan) -> (Plan, Plan)? {
+        guard case .cast(let inner, let ct, _) = a, inner.type.isInteger, ct.isInteger,
+              case .constant(let c) = b, c.scalar, c.isValid(0) else { return nil }
+        let value: Int64?
+        switch c.storage {
+        case .int(let v): value = v[0]
+        case .uint(let v): value = Int64(exactly: v[0])
+        default: value = nil
+        }
+        guard let value else { return nil }
+        if inner.type.isSignedInteger {
+            guard Eval.fitsSigned(value, inner.type) else { return nil }
+            return (inner, .constant(.scalar(inner.type, count: 1, .int([value]))))
+        }
+        guard value >= 0, Eval.fitsUnsigned(UInt64(value), inner.type) else { return nil }
+        return (inner, .constant(.scalar(inner.type, count: 1, .uint([UInt64(value)]))))
+    }
+
     func binary(_ op: BinaryOp, _ l: Plan, _ r: Plan, at pos: Int) throws -> Plan {
+        if op.isComparison, let (a, b) = unwrapCast(l, r) { return .compare(op, a, b) }
+        if op.isComparison, let (b, a) = unwrapCast(r, l) { return .compare(op, a, b) }
         if op.isComparison {
             let t = try commonType(l.type, r.type, forComparison: true, at: pos)
             if case .struct = t { throw exprError("cannot compare struct values", at: pos) }

@@ -19,6 +19,8 @@ extension Eval {
         let validAt = { (i: Int) -> Bool in c.isValid(i) }
         let m = c.physicalCount
         if case .null = c.storage { return Col.nulls(t, count: c.count, scalar: c.scalar) }
+        // Numeric values that do not fit the target type are errors (the reference casts with safe = false).
+        var overflowed: [Int] = []
         switch (c.storage, Col.kind(of: t)) {
         case (.int(let v), .int):
             switch (c.type, t) {
@@ -32,30 +34,30 @@ extension Eval {
                 let fa = unitsPerSecond(a), fb = unitsPerSecond(b)
                 r.storage = .int(fa >= fb ? v.map { $0 / (fa / fb) } : v.map { $0 &* (fb / fa) })
             default:
-                for i in 0 ..< m where validAt(i) && !fitsSigned(v[i], t) { throw castError("\(v[i])", t, pos: pos) }
+                for i in 0 ..< m where validAt(i) && !fitsSigned(v[i], t) { overflowed.append(i) }
             }
         case (.int(let v), .uint):
-            for i in 0 ..< m where validAt(i) && (v[i] < 0 || !fitsUnsigned(UInt64(v[i]), t)) { throw castError("\(v[i])", t, pos: pos) }
+            for i in 0 ..< m where validAt(i) && (v[i] < 0 || !fitsUnsigned(UInt64(v[i]), t)) { overflowed.append(i) }
             r.storage = .uint(v.map { UInt64(truncatingIfNeeded: $0) })
         case (.uint(let v), .int):
-            for i in 0 ..< m where validAt(i) && (v[i] > UInt64(Int64.max) || !fitsSigned(Int64(v[i]), t)) { throw castError("\(v[i])", t, pos: pos) }
+            for i in 0 ..< m where validAt(i) && (v[i] > UInt64(Int64.max) || !fitsSigned(Int64(v[i]), t)) { overflowed.append(i) }
             r.storage = .int(v.map { Int64(truncatingIfNeeded: $0) })
         case (.uint(let v), .uint):
-            for i in 0 ..< m where validAt(i) && !fitsUnsigned(v[i], t) { throw castError("\(v[i])", t, pos: pos) }
+            for i in 0 ..< m where validAt(i) && !fitsUnsigned(v[i], t) { overflowed.append(i) }
         case (.int(let v), .float): r.storage = .float(v.map { Double($0) }); r = try wrap(r)
         case (.uint(let v), .float): r.storage = .float(v.map { Double($0) }); r = try wrap(r)
         case (.float(let v), .float): r.storage = .float(v); r = try wrap(r)
         case (.float(let v), .int):
             var out = [Int64](repeating: 0, count: m)
             for i in 0 ..< m where validAt(i) {
-                guard let x = Int64(exactly: v[i].rounded(.towardZero)), fitsSigned(x, t) else { throw castError("\(v[i])", t, pos: pos) }
+                guard let x = Int64(exactly: v[i].rounded(.towardZero)), fitsSigned(x, t) else { overflowed.append(i); continue }
                 out[i] = x
             }
             r.storage = .int(out)
         case (.float(let v), .uint):
             var out = [UInt64](repeating: 0, count: m)
             for i in 0 ..< m where validAt(i) {
-                guard let x = UInt64(exactly: v[i].rounded(.towardZero)), fitsUnsigned(x, t) else { throw castError("\(v[i])", t, pos: pos) }
+                guard let x = UInt64(exactly: v[i].rounded(.towardZero)), fitsUnsigned(x, t) else { overflowed.append(i); continue }
                 out[i] = x
             }
             r.storage = .uint(out)
@@ -97,6 +99,15 @@ extension Eval {
         default:
             throw castError("\(c.type)", t, pos: pos)
         }
+        if let i = overflowed.first {
+            let value: String = switch c.storage {
+            case .int(let v): "\(v[i])"
+            case .uint(let v): "\(v[i])"
+            case .float(let v): "\(v[i])"
+            default: "a value"
+            }
+            throw castError(value, t, pos: pos)
+        }
         return r
     }
 
@@ -134,7 +145,8 @@ extension Eval {
         switch t {
         case .date32:
             let (y, mo, d) = civil(fromDays: v)
-            return String(format: "%04d-%02d-%02d", y, mo, d)
+            func pad(_ x: Int64, _ w: Int) -> String { let s = String(x); return String(repeating: "0", count: max(0, w - s.count)) + s }
+            return "\(y < 0 ? "-" : "")\(pad(Swift.abs(y), 4))-\(pad(mo, 2))-\(pad(d, 2))"
         default: return String(v)
         }
     }
@@ -214,7 +226,7 @@ extension Eval {
 
     static func parseDate(_ s: String) -> Int64? {
         let parts = s.split(separator: "-", omittingEmptySubsequences: false)
-        guard parts.count == 3, parts[0].count >= 4, let y = Int64(parts[0]), let m = Int64(parts[1]), let d = Int64(parts[2]),
+        guard parts.count == 3, (4 ... 6).contains(parts[0].count), let y = Int64(parts[0]), let m = Int64(parts[1]), let d = Int64(parts[2]),
               (1 ... 12).contains(m), d >= 1 else { return nil }
         let dim: [Int64] = [31, (y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)) ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
         guard d <= dim[Int(m - 1)] else { return nil }
@@ -259,6 +271,8 @@ extension Eval {
         var nanos = frac
         for _ in fracDigits ..< 9 { nanos *= 10 }
         let per = unitsPerSecond(unit)
-        return secs * per + nanos / (1_000_000_000 / per)
+        let (scaled, overflow) = secs.multipliedReportingOverflow(by: per)
+        guard !overflow else { return nil }
+        return scaled + nanos / (1_000_000_000 / per)
     }
 }

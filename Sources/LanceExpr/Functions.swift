@@ -116,7 +116,17 @@ extension Eval {
         case .abs:
             var r = args[0].expanded()
             switch r.storage {
-            case .int(let v): r.storage = .int(v.map { $0 == Int64.min ? $0 : Swift.abs($0) }); return try wrap(r)
+            case .int(let v):
+                let minimum: Int64 = switch type {
+                case .int8: Int64(Int8.min)
+                case .int16: Int64(Int16.min)
+                case .int32: Int64(Int32.min)
+                default: Int64.min
+                }
+                for i in 0 ..< n where r.isValid(i) && v[i] == minimum {
+                    throw exprError("overflow in abs(\(minimum)) for \(type)", at: pos)
+                }
+                r.storage = .int(v.map { $0 == Int64.min ? $0 : Swift.abs($0) })
             case .float(let v): r.storage = .float(v.map { Swift.abs($0) })
             default: break
             }

@@ -48,10 +48,11 @@ enum K {
         }
     }
 
-    /// Arrow's total order of floats: -NaN < -inf < … < -0 < +0 < … < +inf < NaN.
+    /// Arrow's total order of floats (-NaN < -inf < … < +inf < NaN, NaN equal to NaN), with
+    /// -0 equal to +0 as Lance normalizes signed zeros.
     @inline(__always)
     static func totalKey(_ d: Double) -> Int64 {
-        let b = Int64(bitPattern: d.bitPattern)
+        let b = Int64(bitPattern: d == 0 ? 0 : d.bitPattern)
         return b ^ ((b >> 63) & Int64.max)
     }
 

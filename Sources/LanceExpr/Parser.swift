@@ -74,7 +74,11 @@ struct Parser {
         return try body(&self)
     }
 
-    mutating func parseExpr() throws -> Node { try nest { try $0.parseOr() } }
+    mutating func parseExpr() throws -> Node {
+        let n = try nest { try $0.parseOr() }
+        guard n.depth <= Parser.maxDepth else { throw exprError("expression nested too deeply", at: n.pos) }
+        return n
+    }
 
     mutating func parseOr() throws -> Node {
         var l = try parseAnd()
@@ -209,6 +213,7 @@ struct Parser {
 
     static func number(_ s: String, at pos: Int) throws -> Literal {
         if let v = Int64(s) { return .int(v) }
+        if let v = UInt64(s) { return .uint(v) }
         if let d = Double(s) { return .float(d) }
         throw exprError("malformed number `\(s)`", at: pos)
     }

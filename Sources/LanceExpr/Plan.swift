@@ -57,3 +57,25 @@ indirect enum Plan: Sendable {
         return false
     }
 }
+
+extension Plan {
+    /// Resolved top-level column names, in first-use order.
+    func collectColumns(into out: inout [String]) {
+        func add(_ p: Plan) { p.collectColumns(into: &out) }
+        switch self {
+        case .column(let name, _, _): if !out.contains(name) { out.append(name) }
+        case .constant: break
+        case .cast(let a, _, _), .not(let a), .negate(let a, _), .isNull(let a, _), .isBool(let a, _, _),
+             .getField(let a, _, _):
+            add(a)
+        case .compare(_, let a, let b), .arith(_, let a, let b, _, _), .and(let a, let b), .or(let a, let b),
+             .like(let a, let b, _, _, _), .index(let a, let b, _):
+            add(a); add(b)
+        case .inList(let a, let l, _): add(a); l.forEach(add)
+        case .caseWhen(let br, let e, _):
+            for (w, t) in br { add(w); add(t) }
+            if let e { add(e) }
+        case .call(_, let args, _, _), .makeArray(let args, _): args.forEach(add)
+        }
+    }
+}

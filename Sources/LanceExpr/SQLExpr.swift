@@ -43,7 +43,7 @@ public struct BoundExpr: Sendable {
     public init(filter expr: SQLExpr, schema: Schema) throws {
         let plan = try Binder(schema: schema).bind(expr.root, lanceCoercion: true)
         let p = Binder(schema: schema).filterBool(plan)
-        guard p.type == .bool || p.type == .null else {
+        guard p.type == .bool else {
             throw LanceError(.invalidInput, "a filter must be a boolean expression, but `\(expr.text)` has type \(p.type)",
                              position: 1)
         }
@@ -70,8 +70,13 @@ public struct BoundExpr: Sendable {
         try self.init(try SQLExpr.parse(text), schema: schema)
     }
 
-    /// Top-level columns the expression reads; a batch passed to `evaluate` must contain them.
-    public var referencedColumns: [String] { expr.referencedColumns }
+    /// Top-level columns the expression reads, as the schema spells them (a bare name may match a
+    /// column ignoring case); a batch passed to `evaluate` must contain them.
+    public var referencedColumns: [String] {
+        var out: [String] = []
+        plan.collectColumns(into: &out)
+        return out
+    }
 
     /// Evaluates the expression over every row of `batch` (which must hold the referenced
     /// columns, by name), column at a time. The result has `batch.count` rows of `resultType`.

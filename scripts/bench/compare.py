@@ -8,6 +8,8 @@ ROWS = [
     # key, kind ("time" lower is better, "rate" higher is better, "mem" lower is better)
     ("W2_open_count_s", "time"), ("W2_process_wall_s", "time"),
     ("W3_scan_s", "time"), ("W3_scan_rows_per_s", "rate"), ("W3_peak_rss_bytes", "mem"),
+    ("W4_count_rows_filter_s", "time"), ("W4_scan_key_filter_s", "time"), ("W4_scan_rows_per_s", "rate"),
+    ("W4_peak_rss_bytes", "mem"),
     ("W5_take1000_s", "time"), ("W5_take1000_MBps", "rate"),
     ("W5_single_take_p50_s", "time"), ("W5_single_take_p99_s", "time"), ("W5_peak_rss_bytes", "mem"),
 ]

@@ -110,6 +110,27 @@ def main():
         M["W3_scan_rows_per_s"] = rate(N, secs)
         M["W3_peak_rss_bytes"] = peak()
 
+    if "W4" in only:  # the reference workload's W4 block
+        filt = inp["w4_filter"]
+        secs, cnt = [], None
+        for _ in range(R):
+            t = now()
+            cnt = ds.count_rows(filter=filt)
+            secs.append(now() - t)
+        M["W4_count"] = cnt
+        M["W4_selectivity"] = round(cnt / N, 4)
+        M["W4_count_rows_filter_s"] = stat(secs)
+        reset_peak()
+        secs = []
+        for _ in range(R):
+            t = now()
+            n = ds.to_table(columns=["key"], filter=filt).num_rows
+            secs.append(now() - t)
+            assert n == cnt
+        M["W4_scan_key_filter_s"] = stat(secs)
+        M["W4_scan_rows_per_s"] = rate(N, secs)
+        M["W4_peak_rss_bytes"] = peak()
+
     if "W5" in only:
         reset_peak()
         offs = inp["take_1000_offsets"]

@@ -137,7 +137,7 @@ extension Dataset {
     /// Adds columns from SQL expressions over the existing columns, e.g.
     /// `[("aspect_ratio", "CAST(width AS DOUBLE) / CAST(height AS DOUBLE)")]`. Each column's type is
     /// its expression's type; only the columns the expressions reference are read.
-    public func addColumns(sql columns: [(name: String, expression: String)], batchSize: Int = 8192) async throws -> Dataset {
+    public func addColumns(sql columns: [(name: String, expression: String)], batchSize: Int = 65536) async throws -> Dataset {
         guard !columns.isEmpty else { throw LanceError.invalid("no columns to add") }
         let arrow = schema
         let bound = try columns.map { c in try BoundExpr(c.expression, schema: arrow) }
