@@ -164,3 +164,34 @@ import Testing
         await expectCode(.commitConflict) { try await ds.merge([scores], on: "id") }
     }
 }
+
+@Suite struct EvolveStableRowIdTests {
+    /// On a dataset with stable row ids, column additions, drops and deletes keep each fragment's row
+    /// id sequence (pylance reads the same `_rowid`s); row rewrites are refused clearly.
+    @Test func evolutionKeepsStableRowIds() async throws {
+        let dir = try Python.tempDir("evolve-rowids")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        _ = try Python.run("""
+            import sys, lance, pyarrow as pa
+            t = pa.table({"id": pa.array(range(30), pa.int64()), "v": pa.array([i * 3 for i in range(30)], pa.int64())})
+            lance.write_dataset(t, sys.argv[1] + "/r.lance", max_rows_per_file=10, enable_stable_row_ids=True)
+            """, args: [dir])
+        let uri = dir + "/r.lance"
+        var ds = try await Dataset.open(uri)
+        #expect(ds.usesStableRowIds)
+        ds = try await ds.addColumns(sql: [("v2", "v + id")])
+        ds = try await ds.delete(where: "id IN (4, 15)")
+        ds = try await ds.dropColumns(["v"])
+        await expectCode(.unsupported) { try await ds.update(set: [("v2", "0")]) }
+        let out = try Python.json("""
+            import sys, json, lance
+            t = lance.dataset(sys.argv[1]).to_table(with_row_id=True)
+            print(json.dumps({k: t.column(k).to_pylist() for k in ["id", "v2", "_rowid"]}))
+            """, args: [uri]) as! [String: [Int]]
+        let expectedIds = (0 ..< 30).filter { $0 != 4 && $0 != 15 }
+        #expect(out["id"] == expectedIds)
+        #expect(out["v2"] == expectedIds.map { $0 * 4 })
+        let mine = try await ds.toBatch(columns: ["id"], withRowId: true)
+        #expect((0 ..< mine.count).map { Int(mine.columns[1].value($0, as: UInt64.self)) } == out["_rowid"])
+    }
+}
