@@ -41,7 +41,7 @@ let package = Package(
                 dependencies: ["LanceCore", "LanceArrow", "LanceKernels", "LanceProto", "LanceIO", "LanceFile", "LanceExpr",
                                .product(name: "SwiftProtobuf", package: "swift-protobuf")],
                 swiftSettings: swift6),
-        .target(name: "LanceBench", dependencies: ["Lance", "LanceArrow"], swiftSettings: swift6),
+        .target(name: "LanceBench", dependencies: ["Lance", "LanceArrow", "LanceCore"], swiftSettings: swift6),
         .target(name: "LanceCLI",
                 dependencies: ["Lance", "LanceBench", "LanceDemo", .product(name: "ArgumentParser", package: "swift-argument-parser")],
                 swiftSettings: swift6),

@@ -121,7 +121,9 @@ public struct BenchRunner: Sendable {
         if wants("W11") { try await runW11(put: put) }
         if wants("W12") { try await runW12(ds, rows: n, inputs: inputs, put: put) }
 
-        for item in BenchRunner.allItems where !["W2", "W3", "W4", "W5", "W11", "W12"].contains(item) && wants(item) {
+        if wants("W10") { try await runW10(rows: n, put: put) }
+
+        for item in BenchRunner.allItems where !["W2", "W3", "W4", "W5", "W10", "W11", "W12"].contains(item) && wants(item) {
             put(item, .null)
         }
 

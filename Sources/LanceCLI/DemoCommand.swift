@@ -91,15 +91,75 @@ struct DemoCommand: AsyncParsableCommand {
             + "with \(try await ds.countRows()) rows")
         let pinned = try await Dataset.open(uri, version: .tag(tagName))
         say("opened tag `\(tagName)`: version \(pinned.version), \(try await pinned.countRows()) rows")
-        say("versions:")
+
+        // 6. Curate: the seed's filter.
+        try await curate(ds)
+
+        // 7. Evolve: two computed columns, then a merged score table.
+        ds = try await evolve(ds)
+
+        say("\nversions:")
         for v in try await ds.versions() { say("  \(v.version)  \(v.timestamp.rfc3339)") }
 
         say("""
 
             Next: `lancelet info \(uri)`, `lancelet scan \(uri) --columns key,caption --limit 5 --format table`.
             The same files open in pylance: python -c "import lance; print(lance.dataset('\(uri)').count_rows())"
-            Vector search, filters and table evolution come with the next issues.
+            Filters and evolution from the shell: `lancelet scan \(uri) --where 'width >= 512' --limit 3`,
+            `lancelet add-columns \(uri) --sql 'area=width * height'`, `lancelet update \(uri) --where 'key = 7' --set 'NSFW=1'`.
             """)
+    }
+
+    static let curateFilter = "\"NSFW\" = 0 AND similarity > 0.3 AND width >= 512"
+
+    /// The seed's curation step: count the rows the filter keeps and show a few (only the filter's
+    /// columns are read for every row; the shown columns only for the kept rows).
+    func curate(_ ds: Dataset) async throws {
+        let t = Date()
+        let kept = try await ds.countRows(where: Self.curateFilter)
+        let total = try await ds.countRows()
+        say("\ncurate: \(Self.curateFilter)")
+        say("  keeps \(kept) of \(total) rows (\(String(format: "%.1f", 100 * Double(kept) / Double(max(1, total))))%), counted in \(secs(t)); the first ones:")
+        let rows = try await ds.toBatch(columns: ["key", "NSFW", "similarity", "width", "height", "caption"],
+                                        where: Self.curateFilter, limit: 5)
+        for i in 0 ..< rows.count {
+            say("  \(rows.columns[0].value(i, as: Int64.self))  nsfw=\(rows.columns[1].value(i, as: Int64.self))  "
+                + "sim=\(String(format: "%.3f", rows.columns[2].value(i, as: Double.self)))  "
+                + "\(rows.columns[3].value(i, as: Int64.self))x\(rows.columns[4].value(i, as: Int64.self))  \(rows.columns[5].string(i) ?? "null")")
+        }
+    }
+
+    /// The seed's evolution step: two SQL columns (new data files attached to the fragments, nothing
+    /// rewritten), then a `(key, aesthetic_score)` table merged on `key`.
+    func evolve(_ start: Dataset) async throws -> Dataset {
+        var ds = start
+        for name in ["aspect_ratio", "is_high_res", "aesthetic_score"] where ds.schema.index(of: name) != nil {
+            ds = try await ds.dropColumns([name])
+        }
+        var t = Date()
+        ds = try await ds.addColumns(sql: [("aspect_ratio", "CAST(width AS DOUBLE) / CAST(height AS DOUBLE)"),
+                                           ("is_high_res", "width >= 512 AND height >= 512")])
+        say("\nevolve: added aspect_ratio and is_high_res by SQL → version \(ds.version) in \(secs(t))")
+        // A score per key (deterministic), one row per live key: a left join keeps every row.
+        let keys = try await ds.toBatch(columns: ["key"]).columns[0]
+        var scores: [Double] = []
+        for i in 0 ..< keys.count {
+            var z = UInt64(bitPattern: keys.value(i, as: Int64.self)) &* 0x9E37_79B9_7F4A_7C15 &+ seed
+            z = (z ^ (z >> 31)) &* 0xBF58_476D_1CE4_E5B9
+            scores.append(1 + 8 * Double(z >> 11) / Double(1 << 53))
+        }
+        let table = try RecordBatch(schema: Schema([Field("key", .int64), Field("aesthetic_score", .float64)]),
+                                    columns: [keys, .primitive(.float64, values: scores)])
+        t = Date()
+        ds = try await ds.merge([table], on: "key")
+        say("merged a (key, aesthetic_score) table of \(keys.count) rows on key → version \(ds.version) in \(secs(t))")
+        let b = try await ds.toBatch(columns: ["key", "width", "height", "aspect_ratio", "is_high_res", "aesthetic_score"], limit: 5)
+        for i in 0 ..< b.count {
+            say("  \(b.columns[0].value(i, as: Int64.self))  \(b.columns[1].value(i, as: Int64.self))x\(b.columns[2].value(i, as: Int64.self))  "
+                + "aspect_ratio=\(String(format: "%.3f", b.columns[3].value(i, as: Double.self)))  is_high_res=\(b.columns[4].boolValue(i))  "
+                + "aesthetic_score=\(String(format: "%.2f", b.columns[5].value(i, as: Double.self)))")
+        }
+        return ds
     }
 
     func secs(_ since: Date) -> String { String(format: "%.2f s", Date().timeIntervalSince(since)) }

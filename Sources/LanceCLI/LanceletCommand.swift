@@ -6,7 +6,9 @@ public struct LanceletCommand: AsyncParsableCommand {
         commandName: "lancelet",
         abstract: "Read, write and search Lance datasets.",
         subcommands: [DemoCommand.self, InfoCommand.self, ScanCommand.self, TakeCommand.self, CountCommand.self, BenchCommand.self,
-                      BenchChildOpenCount.self])
+                      BenchChildOpenCount.self,
+                      AddColumnsCommand.self, AlterColumnsCommand.self, DropColumnsCommand.self, MergeCommand.self,
+                      UpdateCommand.self, DeleteCommand.self, MergeInsertCommand.self])
 
     public init() {}
 

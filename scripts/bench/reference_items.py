@@ -209,6 +209,29 @@ def main():
                 ds.take(idx[i:i + bs], columns=TAKE_COLS)
             secs.append(now() - t)
         M["W12_lance_take_shuffled_rows_per_s"] = rate(nrows12, secs)
+    if "W10" in only:
+        # On a hard-linked copy (the input dataset is never mutated), as pylance_workload.py does.
+        import tempfile
+        import pyarrow as pa
+        work = tempfile.mkdtemp(prefix="w10-ref-")
+        wuri = os.path.join(work, "laion.lance")
+        subprocess.run(["cp", "-al", uri, wuri], check=True)
+        exprs = {"aspect_ratio": "CAST(width AS DOUBLE) / CAST(height AS DOUBLE)",
+                 "is_high_res": "width >= 512 AND height >= 512"}
+            if r:
+                wds.drop_columns(list(exprs))
+            wds.add_columns(exprs)
+        M["W10_add_columns_sql_s"] = stat(secs)
+        rng = np.random.default_rng(7)
+        keys = rng.permutation(N).astype(np.int64)
+        scores = pa.table({"key": keys, "aesthetic_score": rng.uniform(1.0, 9.0, N)})
+            if r:
+                wds.drop_columns(["aesthetic_score"])
+            wds.merge(scores, left_on="key")
+        M["W10_merge_on_key_s"] = stat(secs)
+        chk = wds.to_table(columns=["key", "aesthetic_score", "aspect_ratio"], limit=3)
+        assert chk.column("aesthetic_score").null_count == 0
+        subprocess.run(["rm", "-rf", work], check=True)
 
     print(json.dumps(M))
 

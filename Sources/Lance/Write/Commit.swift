@@ -16,12 +16,21 @@ enum PendingOperation: Sendable {
     case delete(updated: [Lance_Table_DataFragment], deletedIds: [UInt64], predicate: String)
     /// Make an old version the content of a new one.
     case restore(version: UInt64, manifest: Lance_Table_Manifest, indices: [Lance_Table_IndexMetadata])
+    /// Replace the schema and the whole fragment list (new columns attached to fragments). Computed
+    /// against one version's fragment list, so any concurrent change of fragments is a conflict.
+    case merge(fragments: [Lance_Table_DataFragment], schema: [Lance_File_Field])
+    /// Replace the schema only (drop, rename, nullability); files left without fields are dropped.
+    case project(schema: [Lance_File_Field])
+    /// Rows rewritten: fragments removed or given deletion files, and new fragments with the new rows.
+    case update(removed: [UInt64], updated: [Lance_Table_DataFragment], new: [Lance_Table_DataFragment],
+                preservingFields: [UInt32])
 
     /// Fragment ids this operation rewrites (deletes): two such operations touching the same
     /// fragment conflict.
     var touchedFragments: Set<UInt64> {
         switch self {
         case .delete(let updated, let deleted, _): return Set(updated.map(\.id)).union(deleted)
+        case .update(let removed, let updated, _, _): return Set(updated.map(\.id)).union(removed)
         default: return []
         }
     }
@@ -135,7 +144,17 @@ enum Committer {
         }
         switch mine {
         case .append: return nil
-        case .delete:
+        case .merge:
+            // The operation carries the full fragment list it computed; only commits that leave
+            // fragments and schema alone can be rebased over.
+            if case .createIndex = theirs { return nil }
+            return "the fragments changed while new columns were written"
+        case .project:
+            switch theirs {
+            case .append, .delete, .createIndex, .reserveFragments: return nil
+            default: return "the fragments changed while the schema was edited"
+            }
+        case .delete, .update:
             let both = mine.touchedFragments.intersection(theirTouched)
             return both.isEmpty ? nil : "both change fragment(s) \(both.sorted().map(String.init).joined(separator: ", "))"
         case .overwrite, .restore: return nil
@@ -206,6 +225,52 @@ enum Committer {
             op.deletedFragmentIds = deletedIds
             op.predicate = predicate
             txn.operation = .delete(op)
+        case .merge(let frags, let fields):
+            guard base != nil else { throw LanceError.notFound("cannot merge: the dataset does not exist") }
+            m.fragments = frags
+            m.fields = fields
+            indices = Committer.relevantIndices(indices, fields: fields)
+            var op = Lance_Table_Transaction.Merge()
+            op.fragments = frags
+            op.schema = fields
+            op.schemaMetadata = m.schemaMetadata
+            txn.operation = .merge(op)
+        case .project(let fields):
+            guard base != nil else { throw LanceError.notFound("cannot alter: the dataset does not exist") }
+            m.fields = fields
+            let ids = Set(fields.map(\.id))
+            for i in m.fragments.indices {
+                m.fragments[i].files.removeAll { !$0.fields.contains(where: { ids.contains($0) }) }
+            }
+            indices = Committer.relevantIndices(indices, fields: fields)
+            var op = Lance_Table_Transaction.Project()
+            op.schema = fields
+            txn.operation = .project(op)
+        case .update(let removed, let updated, let new, let preserving):
+            guard base != nil else { throw LanceError.notFound("cannot update: the dataset does not exist") }
+            let byId = Dictionary(updated.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+            let present = Set(m.fragments.map(\.id))
+            for id in byId.keys where !present.contains(id) {
+                throw LanceError(.commitConflict, "fragment \(id) was removed by a concurrent commit")
+            }
+            let dropped = Set(removed)
+            m.fragments = m.fragments.compactMap { f in
+                if dropped.contains(f.id) { return nil }
+                return byId[f.id] ?? f
+            }
+            let fs = numbered(new)
+            m.fragments += fs
+            if updated.contains(where: \.hasDeletionFile) {
+                m.readerFeatureFlags |= FeatureFlags.deletionFiles
+                m.writerFeatureFlags |= FeatureFlags.deletionFiles
+            }
+            var op = Lance_Table_Transaction.Update()
+            op.removedFragmentIds = removed
+            op.updatedFragments = updated
+            op.newFragments = fs
+            op.fieldsForPreservingFragBitmap = preserving
+            op.updateMode = .rewriteRows
+            txn.operation = .update(op)
         case .restore(let old, let oldManifest, let oldIndices):
             let keepMax = m.hasMaxFragmentID ? m.maxFragmentID : nil
             m = oldManifest
@@ -228,5 +293,11 @@ enum Committer {
         w.version = LanceletVersion.version
         m.writerVersion = w
         return (m, txn, indices)
+    }
+
+    /// The indices whose fields all remain in `fields` (as the reference keeps them).
+    static func relevantIndices(_ indices: [Lance_Table_IndexMetadata], fields: [Lance_File_Field]) -> [Lance_Table_IndexMetadata] {
+        let ids = Set(fields.map(\.id))
+        return indices.filter { $0.fields.allSatisfy { ids.contains($0) } }
     }
 }

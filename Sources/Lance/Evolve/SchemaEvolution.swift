@@ -1,0 +1,360 @@
+import Foundation
+import LanceArrow
+import LanceCore
+import LanceExpr
+import LanceFile
+import LanceIO
+import LanceProto
+
+/// One change of ``Dataset/alterColumns(_:)``: rename, make nullable, or cast a column.
+public struct ColumnAlteration: Sendable, Hashable {
+    /// The column, `a.b` for a nested field.
+    public var path: String
+    public var rename: String?
+    /// `true` makes the column nullable; `false` is accepted only for a column that is not nullable.
+    public var nullable: Bool?
+    /// Cast to this type (rewrites the column into new data files).
+    public var dataType: DataType?
+
+    public init(_ path: String, rename: String? = nil, nullable: Bool? = nil, dataType: DataType? = nil) {
+        self.path = path
+        self.rename = rename
+        self.nullable = nullable
+        self.dataType = dataType
+    }
+}
+
+extension Dataset {
+    // MARK: - Drop
+
+    /// Removes columns (top-level or `a.b` nested) from the schema in a new version. Metadata only:
+    /// the data stays in the files until they are rewritten. Indices on a dropped column are dropped.
+    public func dropColumns(_ names: [String]) async throws -> Dataset {
+        var fields = manifest.fields
+        for name in names {
+            guard let f = field(path: name) else {
+                throw LanceError(.invalidInput, "column `\(name)` does not exist in the dataset", column: name)
+            }
+            let gone = Set(f.preorder.map(\.id))
+            fields.removeAll { gone.contains($0.id) }
+        }
+        guard fields.contains(where: { $0.parentID == -1 }) else {
+            throw LanceError.invalid("cannot drop every column of a dataset")
+        }
+        return try await Committer.commit(store: store, uri: uri, readVersion: version, operation: .project(schema: fields))
+    }
+
+    // MARK: - Alter
+
+    /// Renames columns, makes them nullable, or casts them (integer ↔ integer, float ↔ float,
+    /// string ↔ large string, binary ↔ large binary; a value that does not fit is an error). Renames and
+    /// nullability are metadata only; a cast writes the column again into a new data file per fragment
+    /// under a new field id.
+    public func alterColumns(_ alterations: [ColumnAlteration]) async throws -> Dataset {
+        var fields = manifest.fields
+        var nextId = maxFieldIdInUse() + 1
+        var casts: [(old: LanceField, new: LanceField)] = []
+        for a in alterations {
+            guard let f = field(path: a.path) else {
+                throw LanceError(.invalidInput, "column `\(a.path)` does not exist in the dataset", column: a.path)
+            }
+            guard let k = fields.firstIndex(where: { $0.id == f.id }) else {
+                throw LanceError(.invalidInput, "column `\(a.path)` was already replaced by an earlier alteration", column: a.path)
+            }
+            if let n = a.nullable, !n, f.nullable {
+                throw LanceError(.invalidInput, "column `\(a.path)` is nullable and cannot be made non-nullable", column: a.path)
+            }
+            if let r = a.rename {
+                guard !r.isEmpty else { throw LanceError(.invalidInput, "a column name cannot be empty", column: a.path) }
+                let parent = fields[k].parentID
+                if fields.contains(where: { $0.parentID == parent && $0.name == r && $0.id != f.id }) {
+                    throw LanceError(.invalidInput, "cannot rename `\(a.path)` to `\(r)`: that name is taken", column: a.path)
+                }
+                fields[k].name = r
+            }
+            if let n = a.nullable { fields[k].nullable = n }
+            if let t = a.dataType, t != f.type {
+                guard fields[k].parentID == -1 else {
+                    throw LanceError(.unsupported, "casting a nested field (`\(a.path)`) is not implemented", column: a.path)
+                }
+                guard ColumnCast.allowed(from: f.type, to: t) else {
+                    throw LanceError(.invalidInput, "cannot cast column `\(a.path)` from \(f.type) to \(t)", column: a.path)
+                }
+                let arrow = Field(fields[k].name, t, nullable: fields[k].nullable, metadata: f.metadata)
+                let replacement = LanceSchema(assigningIdsTo: Schema([arrow]), firstId: nextId)
+                nextId = replacement.maxFieldId + 1
+                let gone = Set(f.preorder.map(\.id))
+                let protos = replacement.protoFields()
+                fields.removeAll { gone.contains($0.id) }
+                fields.insert(contentsOf: protos, at: k)
+                casts.append((f, replacement.fields[0]))
+            }
+        }
+        // Validate the result the way a reader will see it.
+        _ = try LanceSchema(protoFields: fields, metadata: manifest.schemaMetadata)
+        if casts.isEmpty {
+            return try await Committer.commit(store: store, uri: uri, readVersion: version, operation: .project(schema: fields))
+        }
+        let newSchema = LanceSchema(fields: casts.map(\.new))
+        let pairs = casts
+        let frags = try await attachColumns(newFields: newSchema, reading: casts.map(\.old), batchSize: 8192) { batch in
+            try zip(pairs, batch.columns).map { pair, column in try ColumnCast.cast(column, to: pair.new.type, column: pair.old.name) }
+        }
+        let ids = Set(fields.map(\.id))
+        let kept = frags.map { f -> Lance_Table_DataFragment in
+            var f = f
+            f.files.removeAll { !$0.fields.contains(where: { ids.contains($0) }) }
+            return f
+        }
+        return try await Committer.commit(store: store, uri: uri, readVersion: version,
+                                          operation: .merge(fragments: kept, schema: fields))
+    }
+
+    // MARK: - Add
+
+    /// Adds all-null columns (metadata only: no data file is written; readers see nulls).
+    public func addColumns(nulls newFields: [Field]) async throws -> Dataset {
+        let (protos, _) = try newFieldProtos(newFields.map { Field($0.name, $0.type, nullable: true, metadata: $0.metadata) })
+        return try await Committer.commit(store: store, uri: uri, readVersion: version,
+                                          operation: .merge(fragments: manifest.fragments, schema: manifest.fields + protos))
+    }
+
+    /// Adds columns computed by `transform` from batches of the columns named in `reading` (only
+    /// those are read). `transform` gets every physical row of each fragment, in batches of at most
+    /// `batchSize` rows (deleted rows included: their values are never read back), and returns the
+    /// new columns in the order and types of `newFields`, one value per input row.
+    /// The values are written to one new data file per fragment; existing files are not rewritten.
+    public func addColumns(_ newFields: [Field], reading: [String], batchSize: Int = 8192,
+                           transform: @escaping @Sendable (RecordBatch) async throws -> [ArrayData]) async throws -> Dataset {
+        guard batchSize > 0 else { throw LanceError.invalid("batch size must be positive") }
+        let (protos, schema) = try newFieldProtos(newFields)
+        let read = try resolve(columns: reading)
+        let frags = try await attachColumns(newFields: schema, reading: read, batchSize: batchSize, transform: transform)
+        return try await Committer.commit(store: store, uri: uri, readVersion: version,
+                                          operation: .merge(fragments: frags, schema: manifest.fields + protos))
+    }
+
+    /// Adds columns from SQL expressions over the existing columns, e.g.
+    /// `[("aspect_ratio", "CAST(width AS DOUBLE) / CAST(height AS DOUBLE)")]`. Each column's type is
+    /// its expression's type; only the columns the expressions reference are read.
+    public func addColumns(sql columns: [(name: String, expression: String)], batchSize: Int = 65536) async throws -> Dataset {
+        guard !columns.isEmpty else { throw LanceError.invalid("no columns to add") }
+        let arrow = schema
+        let bound = try columns.map { c in try BoundExpr(c.expression, schema: arrow) }
+        var reading: [String] = []
+        for b in bound {
+            for name in b.referencedColumns where !reading.contains(name) { reading.append(name) }
+        }
+        let newFields = zip(columns, bound).map { c, b in
+            Field(c.name, b.resultType == .null ? .int32 : b.resultType, nullable: Dataset.mayBeNull(b, schema: arrow))
+        }
+        let types = newFields.map(\.type)
+        return try await addColumns(newFields, reading: reading, batchSize: batchSize) { batch in
+            try zip(bound, types).map { b, t in
+                let v = try b.evaluate(batch)
+                return v.type == t ? v : .nulls(t, count: batch.count)
+            }
+        }
+    }
+
+    // MARK: - Support
+
+    /// Whether an expression's result may be null, the way the reference derives it: a result is
+    /// non-nullable when every column it reads is, and nothing in it (NULL, CASE, NULLIF, a regexp
+    /// match, an index) can make a null of its own.
+    static func mayBeNull(_ b: BoundExpr, schema: Schema) -> Bool {
+        for name in b.referencedColumns {
+            guard let k = schema.index(of: name), !schema.fields[k].nullable else { return true }
+        }
+        let text = b.expr.text.lowercased()
+        for marker in ["null", "case", "regexp", "[", "try_cast", "array_element"] where text.contains(marker) { return true }
+        return false
+    }
+
+    /// The field at a dotted path (`a.b`), or nil.
+    func field(path: String) -> LanceField? {
+        if let f = lanceSchema.field(named: path) { return f }
+        let parts = path.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+        guard parts.count > 1, var f = lanceSchema.field(named: parts[0]) else { return nil }
+        for p in parts.dropFirst() {
+            guard let c = f.children.first(where: { $0.name == p }) else { return nil }
+            f = c
+        }
+        return f
+    }
+
+    /// The largest field id in the schema or in any data file (ids of dropped fields are never reused).
+    func maxFieldIdInUse() -> Int32 {
+        var mx = lanceSchema.maxFieldId
+        for f in manifest.fields { mx = max(mx, f.id) }
+        for frag in manifest.fragments {
+            for d in frag.files { if let m = d.fields.max() { mx = max(mx, m) } }
+        }
+        return mx
+    }
+
+    /// Proto fields (and their Lance schema) for new top-level columns, numbered after every id in use.
+    /// Throws `invalidInput` for an empty or duplicate name or one the dataset already has.
+    func newFieldProtos(_ newFields: [Field]) throws -> ([Lance_File_Field], LanceSchema) {
+        guard !newFields.isEmpty else { throw LanceError.invalid("no columns to add") }
+        var seen = Set(lanceSchema.fields.map(\.name))
+        for f in newFields {
+            guard !f.name.isEmpty else { throw LanceError.invalid("a column name cannot be empty") }
+            guard seen.insert(f.name).inserted else {
+                throw LanceError(.invalidInput, "column `\(f.name)` already exists in the dataset", column: f.name)
+            }
+        }
+        let s = LanceSchema(assigningIdsTo: Schema(newFields), firstId: maxFieldIdInUse() + 1)
+        return (s.protoFields(), s)
+    }
+
+    /// For every fragment, reads `reading` over all physical rows, maps each batch through
+    /// `transform` and writes the results into one new data file holding `newFields`; returns the
+    /// fragments with that file attached.
+    func attachColumns(newFields: LanceSchema, reading: [LanceField], batchSize: Int,
+                       transform: @Sendable (RecordBatch) async throws -> [ArrayData]) async throws -> [Lance_Table_DataFragment] {
+        let fileVersion = try fileVersionForWrites()
+        var out: [Lance_Table_DataFragment] = []
+        for (fi, frag) in fragments.enumerated() {
+            var proto = manifest.fragments[fi]
+            var reader = FragmentReader(dataset: self, fragment: frag)
+            let path = Dataset.newDataFileName()
+            let writer = try LanceFileWriter(object: try await Dataset.dataSink(store: store, path: "data/" + path),
+                                             schema: newFields, version: fileVersion)
+            var start = 0
+            while start < frag.physicalRows {
+                let n = min(batchSize, frag.physicalRows - start)
+                let columns = try await reader.decode(reading, .range(start ..< start + n))
+                let input = try Dataset.assemble(fields: reading, columns: columns, rowAddresses: nil, rowIds: nil, count: n)
+                let produced = try await transform(input)
+                guard produced.count == newFields.fields.count else {
+                    throw LanceError.invalid("the column function returned \(produced.count) columns, expected \(newFields.fields.count)")
+                }
+                for (f, c) in zip(newFields.fields, produced) {
+                    guard c.count == n else {
+                        throw LanceError(.invalidInput, "the column function returned \(c.count) rows for a batch of \(n)", column: f.name)
+                    }
+                    guard c.type == f.type else {
+                        throw LanceError(.invalidInput, "the column function returned type \(c.type), declared \(f.type)", column: f.name)
+                    }
+                }
+                let batch = try RecordBatch(schema: newFields.arrowSchema, columns: produced)
+                try await writer.write(batch)
+                start += n
+            }
+            let summary = try await writer.finish()
+            try Dataset.syncIfLocal(store: store, path: "data/" + path)
+            var d = Lance_Table_DataFile()
+            d.path = path
+            d.fields = summary.fieldIds
+            d.columnIndices = summary.columnIndices
+            d.fileMajorVersion = fileVersion.major
+            d.fileMinorVersion = fileVersion.minor
+            d.fileSizeBytes = summary.size
+            proto.files.append(d)
+            out.append(proto)
+        }
+        return out
+    }
+}
+
+/// The casts ``Dataset/alterColumns(_:)`` allows, checked (a value that does not fit is an error).
+enum ColumnCast {
+    static func allowed(from a: DataType, to b: DataType) -> Bool {
+        if a.isInteger && b.isInteger { return true }
+        let floats: Set<DataType> = [.float32, .float64]
+        if floats.contains(a) && floats.contains(b) { return true }
+        if a.isString && b.isString { return true }
+        if (a == .binary || a == .largeBinary) && (b == .binary || b == .largeBinary) { return true }
+        return false
+    }
+
+    static func cast(_ c: ArrayData, to t: DataType, column: String) throws -> ArrayData {
+        if c.type == t { return c }
+        if c.type.isInteger && t.isInteger {
+            var values: [Int64] = []
+            var uvalues: [UInt64] = []
+            let n = c.count
+            let srcSigned = c.type.isSignedInteger
+            for i in 0 ..< n {
+                if srcSigned {
+                    let v: Int64
+                    switch c.type {
+                    case .int8: v = Int64(c.value(i, as: Int8.self))
+                    case .int16: v = Int64(c.value(i, as: Int16.self))
+                    case .int32: v = Int64(c.value(i, as: Int32.self))
+                    default: v = c.value(i, as: Int64.self)
+                    }
+                    values.append(v)
+                } else {
+                    let v: UInt64
+                    switch c.type {
+                    case .uint8: v = UInt64(c.value(i, as: UInt8.self))
+                    case .uint16: v = UInt64(c.value(i, as: UInt16.self))
+                    case .uint32: v = UInt64(c.value(i, as: UInt32.self))
+                    default: v = c.value(i, as: UInt64.self)
+                    }
+                    uvalues.append(v)
+                }
+            }
+            func fits(_ i: Int) -> (Int64?, UInt64?) {
+                srcSigned ? (values[i], values[i] >= 0 ? UInt64(values[i]) : nil)
+                    : (uvalues[i] <= UInt64(Int64.max) ? Int64(uvalues[i]) : nil, uvalues[i])
+            }
+            func out<T: BinaryInteger & BitwiseCopyable>(_: T.Type) throws -> ArrayData {
+                var r: [T] = []
+                r.reserveCapacity(n)
+                for i in 0 ..< n {
+                    if c.isNull(i) { r.append(0); continue }
+                    let (s, u) = fits(i)
+                    if let s, let v = T(exactly: s) { r.append(v) } else if let u, let v = T(exactly: u) { r.append(v) } else {
+                        throw LanceError(.invalidInput, "value at row \(i) does not fit \(t)", column: column)
+                    }
+                }
+                return ArrayData(type: t, count: n, validity: c.validity, buffers: [Buffer(values: r)])
+            }
+            switch t {
+            case .int8: return try out(Int8.self)
+            case .int16: return try out(Int16.self)
+            case .int32: return try out(Int32.self)
+            case .int64: return try out(Int64.self)
+            case .uint8: return try out(UInt8.self)
+            case .uint16: return try out(UInt16.self)
+            case .uint32: return try out(UInt32.self)
+            default: return try out(UInt64.self)
+            }
+        }
+        if c.type == .float64 && t == .float32 {
+            var r: [Float] = []
+            r.reserveCapacity(c.count)
+            for i in 0 ..< c.count {
+                let d = c.value(i, as: Double.self)
+                let f = Float(d)
+                if !c.isNull(i), d.isFinite, !f.isFinite {
+                    throw LanceError(.invalidInput, "value \(d) at row \(i) does not fit float", column: column)
+                }
+                r.append(f)
+            }
+            return ArrayData(type: t, count: c.count, validity: c.validity, buffers: [Buffer(values: r)])
+        }
+        if c.type == .float32 && t == .float64 {
+            let r = (0 ..< c.count).map { Double(c.value($0, as: Float.self)) }
+            return ArrayData(type: t, count: c.count, validity: c.validity, buffers: [Buffer(values: r)])
+        }
+        if c.type.isBinaryLike && t.isBinaryLike {
+            // Same bytes, other offset width.
+            let g = c.gather(Array(0 ..< c.count))
+            var offsets: [Int64] = []
+            offsets.reserveCapacity(c.count + 1)
+            for i in 0 ... c.count {
+                offsets.append(g.type.hasLargeOffsets ? g.buffers[0].load(Int64.self, at: i) : Int64(g.buffers[0].load(Int32.self, at: i)))
+            }
+            if !t.hasLargeOffsets, let last = offsets.last, last > Int64(Int32.max) {
+                throw LanceError(.invalidInput, "the column's data exceeds 2 GiB and needs 64-bit offsets", column: column)
+            }
+            let ob = t.hasLargeOffsets ? Buffer(values: offsets) : Buffer(values: offsets.map { Int32($0) })
+            return ArrayData(type: t, count: c.count, validity: g.validity, buffers: [ob, g.buffers[1]])
+        }
+        throw LanceError(.invalidInput, "cannot cast column `\(column)` from \(c.type) to \(t)", column: column)
+    }
+}

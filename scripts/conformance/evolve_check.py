@@ -1,0 +1,134 @@
+#!/usr/bin/env python3
+"""Two-way conformance of Lancelet's mutations with pylance (used by Tests/LanceTests/EvolveTests.swift).
+
+  evolve_check.py setup DIR    writes DIR/base.lance, copies it to DIR/lancelet.lance (for Lancelet
+                               to mutate) and DIR/pylance.lance, applies every step of STEPS to
+                               DIR/pylance.lance with pylance (one version per step) and writes the
+                               inputs the steps need (DIR/*.arrow, Arrow IPC files).
+  evolve_check.py compare DIR  compares DIR/lancelet.lance with DIR/pylance.lance version by version:
+                               schema (names, types, nullability, field ids), rows (by id), live row
+                               count, the transaction's operation, and data files per fragment.
+                               Prints a JSON list of differences (empty when identical).
+"""
+import json
+import re
+import shutil
+import sys
+
+import lance
+import pyarrow as pa
+import pyarrow.compute as pc
+
+
+def base_table(n=100):
+    return pa.table({
+        "id": pa.array(range(n), pa.int64()),
+        "w": pa.array([float(i) * 1.5 + 0.25 for i in range(n)], pa.float64()),
+        "h": pa.array([(i % 9) + 1 for i in range(n)], pa.int64()),
+        "s": pa.array([None if i % 6 == 0 else "s%d-é" % i for i in range(n)], pa.string()),
+        "tags": pa.array([[i, i + 1] if i % 4 else None for i in range(n)], pa.list_(pa.int32())),
+    }, schema=pa.schema([
+        pa.field("id", pa.int64(), nullable=False),
+        pa.field("w", pa.float64()),
+        pa.field("h", pa.int64()),
+        pa.field("s", pa.string()),
+        pa.field("tags", pa.list_(pa.int32())),
+    ]))
+
+
+def write_arrow(path, table):
+    with pa.OSFile(path, "wb") as f:
+        with pa.ipc.new_file(f, table.schema) as w:
+            w.write_table(table)
+
+
+def setup(d):
+    base = d + "/base.lance"
+    lance.write_dataset(base_table(), base, max_rows_per_file=40)
+    shutil.copytree(base, d + "/lancelet.lance")
+    shutil.copytree(base, d + "/pylance.lance")
+    uri = d + "/pylance.lance"
+    ds = lance.dataset(uri)
+    # 2: SQL columns
+    ds.add_columns({"dbl": "id * 2", "ratio": "CAST(w AS DOUBLE) / CAST(h AS DOUBLE)"})
+    # 3: all-null column
+    ds.add_columns(pa.field("n", pa.int32()))
+    # 4: rename + nullability
+    ds.alter_columns({"path": "dbl", "name": "twice"}, {"path": "id", "nullable": True})
+    # 5: cast
+    ds.alter_columns({"path": "h", "data_type": pa.int32()})
+    # 6: drop
+    ds.drop_columns(["s"])
+    # 7: merge a score table (ids beyond the dataset do not match; ids not in it get nulls)
+    scores = pa.table({"id": pa.array(range(0, 150, 3), pa.int64()),
+                       "score": pa.array([i * 0.5 for i in range(50)], pa.float64())})
+    write_arrow(d + "/scores.arrow", scores)
+    ds.merge(scores, "id")
+    ds = lance.dataset(uri)
+    # 8: delete where
+    ds.delete("id % 7 = 3")
+    # 9: update where
+    ds.update({"w": "w + 100", "n": "7"}, where="id > 60")
+    ds = lance.dataset(uri)
+    # 10: upsert (update matched, insert new)
+    cur = ds.to_table(filter="id < 10")
+    cur = cur.set_column(cur.schema.get_field_index("w"), "w", pc.negate(cur.column("w")))
+    new = cur.slice(0, 3)
+    new = new.set_column(0, "id", pa.array([200, 201, 202], pa.int64()))
+    src = pa.concat_tables([cur, new])
+    write_arrow(d + "/upsert.arrow", src)
+    ds.merge_insert("id").when_matched_update_all().when_not_matched_insert_all().execute(src)
+    ds = lance.dataset(uri)
+    # 11: upsert that also deletes the rows the source lacks
+    src2 = ds.to_table(filter="id < 50 OR id > 150")
+    src2 = src2.set_column(src2.schema.get_field_index("score"), "score", pa.array([1.0] * src2.num_rows))
+    write_arrow(d + "/upsert2.arrow", src2)
+    ds.merge_insert("id").when_matched_update_all().when_not_matched_by_source_delete().execute(src2)
+    ds = lance.dataset(uri)
+    # 12: a column computed by a function (Lancelet: a Swift closure; here the same values by SQL)
+    ds.add_columns({"plus1": "id + 1"})
+    print(json.dumps({"versions": lance.dataset(uri).version}))
+
+
+def field_ids(ds):
+    return re.findall(r'name: "([^"]*)", id: (-?\d+), parent_id: (-?\d+)', str(ds.lance_schema))
+
+
+def summary(ds):
+    t = ds.to_table()
+    t = t.sort_by("id")
+    op = ds.read_transaction(ds.version).operation
+    frags = []
+    for f in ds.get_fragments():
+        m = f.metadata
+        frags.append({"rows": m.physical_rows, "files": [list(df.fields) for df in m.files],
+                      "deleted": m.deletion_file.num_deleted_rows if m.deletion_file else 0})
+    return {
+        "schema": [(f.name, str(f.type), f.nullable) for f in ds.schema],
+        "ids": field_ids(ds),
+        "rows": t.to_pydict(),
+        "count": ds.count_rows(),
+        "op": type(op).__name__,
+        "frags": frags,
+    }
+
+
+def compare(d):
+    a = d + "/lancelet.lance"
+    b = d + "/pylance.lance"
+    va = lance.dataset(a).version
+    vb = lance.dataset(b).version
+    diffs = []
+    if va != vb:
+        diffs.append("latest version: lancelet %d, pylance %d" % (va, vb))
+    for v in range(2, min(va, vb) + 1):
+        sa = summary(lance.dataset(a, version=v))
+        sb = summary(lance.dataset(b, version=v))
+        for k in sa:
+            if sa[k] != sb[k]:
+                diffs.append("v%d %s: lancelet %s | pylance %s" % (v, k, json.dumps(sa[k])[:600], json.dumps(sb[k])[:600]))
+    print(json.dumps(diffs))
+
+
+if __name__ == "__main__":
+    {"setup": setup, "compare": compare}[sys.argv[1]](sys.argv[2])
