@@ -125,37 +125,42 @@ private func close(_ a: Float, _ b: Float, rel: Float = 1e-4) -> Bool {
 
     @Test func pqTablesAndADC() throws {
         var rng = TestRNG(state: 11)
-        let dim = 16, m = 4, nc = 256, n = 50
-        let pq = try ProductQuantizer(dim: dim, numSubVectors: m, numCentroids: nc, codebook: rng.floats(nc * dim))
-        let vectors = (0..<n).map { _ in rng.floats(dim) }
-        let codes = vectors.map(pq.encode)
+        let dim = 16, m = 4, nc = 256, n = 50, sd = dim / m
+        let codebook = rng.floats(nc * dim)
+        try PQ.validate(dim: dim, numSubVectors: m, numCentroids: nc, codebookCount: codebook.count)
+        let codes = (0..<n).map { _ in (0..<m).map { _ in UInt8(truncatingIfNeeded: rng.next()) } }
+        func decode(_ c: [UInt8]) -> [Float] {
+            var v: [Float] = []
+            for j in 0..<m {
+                let start: Int = (j * nc + Int(c[j])) * sd
+                v.append(contentsOf: codebook[start..<(start + sd)])
+            }
+            return v
+        }
         var transposed = [UInt8](repeating: 0, count: m * n)
         for i in 0..<n { for j in 0..<m { transposed[j * n + i] = codes[i][j] } }
         let q = rng.floats(dim)
         for metric in [DistanceMetric.l2, .dot] {
-            let table = pq.distanceTable(query: q, metric: metric)
+            let table = PQ.distanceTable(query: q, codebook: codebook, numSubVectors: m, numCentroids: nc, metric: metric)
             var out = [Float](repeating: 0, count: n), out2 = out
             table.withUnsafeBufferPointer { t in transposed.withUnsafeBufferPointer { c in
                 out.withUnsafeMutableBufferPointer { o in
-                    ProductQuantizer.adcTransposed(table: t, numSubVectors: m, numCentroids: nc, codes: c, count: n, out: o) } } }
+                    PQ.adcTransposed(table: t, numSubVectors: m, numCentroids: nc, codes: c, count: n, out: o) } } }
             let rowMajor = codes.flatMap { $0 }
             table.withUnsafeBufferPointer { t in rowMajor.withUnsafeBufferPointer { c in
                 out2.withUnsafeMutableBufferPointer { o in
-                    ProductQuantizer.adcRowMajor(table: t, numSubVectors: m, numCentroids: nc, codes: c, count: n, out: o) } } }
+                    PQ.adcRowMajor(table: t, numSubVectors: m, numCentroids: nc, codes: c, count: n, out: o) } } }
             for i in 0..<n {
-                let ref = DistanceKernels.referenceDistance(metric, q, pq.decode(codes[i]))
+                let ref = DistanceKernels.referenceDistance(metric, q, decode(codes[i]))
                 #expect(close(out[i], ref))
                 #expect(close(out2[i], ref))
             }
         }
-        // Encoding picks the nearest centroid: decoding a centroid concatenation re-encodes to itself.
-        let c: [UInt8] = [3, 200, 17, 255]
-        #expect(pq.encode(pq.decode(c)) == c)
         #expect(throws: CodecError.self) {
-            _ = try ProductQuantizer(dim: 10, numSubVectors: 4, numCentroids: 256, codebook: [])
+            try PQ.validate(dim: 10, numSubVectors: 4, numCentroids: 256, codebookCount: 2560)
         }
         #expect(throws: CodecError.self) {
-            _ = try ProductQuantizer(dim: 8, numSubVectors: 4, numCentroids: 256, codebook: [1])
+            try PQ.validate(dim: 8, numSubVectors: 4, numCentroids: 256, codebookCount: 1)
         }
     }
 }

@@ -1,61 +1,58 @@
-/// Product quantisation helpers: a codebook of `numSubVectors` sub-spaces × `numCentroids` centroids of
-/// `dim / numSubVectors` floats each (laid out sub-space major: `[m][numCentroids][subDim]`), 8-bit codes,
-/// and asymmetric distance computation (ADC): one distance table per query, then a table lookup and sum per code.
-public struct ProductQuantizer: Sendable {
-    public let dim: Int
-    public let numSubVectors: Int
-    public let numCentroids: Int
-    public let codebook: [Float]
-
-    public var subDim: Int { dim / numSubVectors }
-
-    /// Validates the shapes: `dim % numSubVectors == 0`, `1 ... 256` centroids, codebook size exact.
-    public init(dim: Int, numSubVectors: Int, numCentroids: Int, codebook: [Float]) throws(CodecError) {
+/// Product-quantisation distance helpers (ADC): a codebook of `numSubVectors` sub-spaces × `numCentroids`
+/// centroids of `dim / numSubVectors` floats each, laid out sub-space major (`[m][numCentroids][subDim]`, the
+/// reference's layout), 8-bit codes. One distance table per query, then a lookup and sum per code.
+/// (Training and encoding live in `ProductQuantizer`, Clustering/.)
+public enum PQ {
+    /// Checks the shapes of a codebook: `dim % numSubVectors == 0`, `1 ... 256` centroids, size exact.
+    public static func validate(dim: Int, numSubVectors: Int, numCentroids: Int, codebookCount: Int) throws(CodecError) {
         guard dim > 0, numSubVectors > 0, dim % numSubVectors == 0 else {
             throw CodecError(.corrupt, "PQ: dimension \(dim) is not a multiple of \(numSubVectors) sub-vectors")
         }
         guard numCentroids > 0, numCentroids <= 256 else {
             throw CodecError(.unsupported, "PQ: \(numCentroids) centroids (only 8-bit codes are supported)")
         }
-        guard codebook.count == numCentroids * dim else {
-            throw CodecError(.corrupt, "PQ: codebook has \(codebook.count) floats, expected \(numCentroids * dim)")
+        guard codebookCount == numCentroids * dim else {
+            throw CodecError(.corrupt, "PQ: codebook has \(codebookCount) floats, expected \(numCentroids * dim)")
         }
-        self.dim = dim
-        self.numSubVectors = numSubVectors
-        self.numCentroids = numCentroids
-        self.codebook = codebook
     }
 
-    /// The per-query table `[m][numCentroids]`: squared L2 (for `.l2` and `.cosine`, whose vectors the caller has
-    /// normalised) or −dot (for `.dot`) between each query sub-vector and each centroid.
-    public func distanceTable(query: UnsafeBufferPointer<Float>, metric: DistanceMetric) -> [Float] {
-        precondition(query.count == dim, "PQ.distanceTable: query has \(query.count) floats, expected \(dim)")
-        let m = numSubVectors, nc = numCentroids, sd = subDim
-        var table = [Float](repeating: 0, count: m * nc)
-        codebook.withUnsafeBufferPointer { cb in
-            table.withUnsafeMutableBufferPointer { t in
-                let q = query.baseAddress!
-                for j in 0..<m {
-                    let qs = q + j * sd
-                    let base = cb.baseAddress! + j * nc * sd
-                    for c in 0..<nc {
-                        let cv = base + c * sd
-                        t[j * nc + c] = metric == .dot
-                            ? -DistanceKernels.dot(qs, cv, count: sd)
-                            : DistanceKernels.l2Squared(qs, cv, count: sd)
-                    }
-                }
+    /// The per-query table `[m][numCentroids]`: squared L2 between each query sub-vector and each centroid (for
+    /// `.l2`, and for `.cosine` whose vectors the caller has normalised), or −dot (for `.dot`).
+    /// Preconditions: the shapes pass ``validate(dim:numSubVectors:numCentroids:codebookCount:)``, `query.count == dim`.
+    public static func distanceTable(query: UnsafeBufferPointer<Float>, codebook: UnsafeBufferPointer<Float>,
+                                     numSubVectors m: Int, numCentroids nc: Int, metric: DistanceMetric,
+                                     into table: UnsafeMutableBufferPointer<Float>)
+    {
+        let dim = query.count
+        precondition(m > 0 && dim % m == 0 && codebook.count >= nc * dim && table.count >= m * nc,
+                     "PQ.distanceTable: bad sizes")
+        let sd = dim / m
+        let q = query.baseAddress!, cb = codebook.baseAddress!
+        for j in 0..<m {
+            let qs = q + j * sd
+            let base = cb + j * nc * sd
+            for c in 0..<nc {
+                let cv = base + c * sd
+                table[j * nc + c] = metric == .dot
+                    ? -DistanceKernels.dot(qs, cv, count: sd)
+                    : DistanceKernels.l2Squared(qs, cv, count: sd)
             }
         }
+    }
+
+    /// Array convenience for ``distanceTable(query:codebook:numSubVectors:numCentroids:metric:into:)``.
+    public static func distanceTable(query: [Float], codebook: [Float], numSubVectors m: Int, numCentroids nc: Int,
+                                     metric: DistanceMetric) -> [Float]
+    {
+        var table = [Float](repeating: 0, count: m * nc)
+        query.withUnsafeBufferPointer { q in codebook.withUnsafeBufferPointer { cb in table.withUnsafeMutableBufferPointer { t in
+            distanceTable(query: q, codebook: cb, numSubVectors: m, numCentroids: nc, metric: metric, into: t) } } }
         return table
     }
 
-    public func distanceTable(query: [Float], metric: DistanceMetric) -> [Float] {
-        query.withUnsafeBufferPointer { distanceTable(query: $0, metric: metric) }
-    }
-
-    /// ADC over codes stored transposed (sub-space major: `codes[j * count + i]` is row i's code for sub-space j):
-    /// `out[i] = Σ_j table[j * numCentroids + codes[j * count + i]]`.
+    /// ADC over codes stored transposed (sub-space major: `codes[j * count + i]` is row i's code for sub-space j,
+    /// the reference's on-disk layout): `out[i] = Σ_j table[j * numCentroids + codes[j * count + i]]`.
+    /// A code ≥ numCentroids yields NaN (never ranks).
     public static func adcTransposed(table: UnsafeBufferPointer<Float>, numSubVectors m: Int, numCentroids nc: Int,
                                      codes: UnsafeBufferPointer<UInt8>, count n: Int,
                                      out: UnsafeMutableBufferPointer<Float>)
@@ -65,7 +62,15 @@ public struct ProductQuantizer: Sendable {
         let o = out.baseAddress!, c = codes.baseAddress!, t = table.baseAddress!
         for i in 0..<n { o[i] = 0 }
         if nc == 256 {
-            for j in 0..<m {
+            var j = 0
+            // Two sub-spaces per pass halves the read-modify-write traffic on `out`.
+            while j + 1 < m {
+                let t0 = t + j &* 256, t1 = t0 + 256
+                let c0 = c + j &* n, c1 = c0 + n
+                for i in 0..<n { o[i] += t0[Int(c0[i])] + t1[Int(c1[i])] }
+                j += 2
+            }
+            if j < m {
                 let tj = t + j &* 256
                 let cj = c + j &* n
                 for i in 0..<n { o[i] += tj[Int(cj[i])] }
@@ -96,39 +101,5 @@ public struct ProductQuantizer: Sendable {
             }
             out[i] = s
         }
-    }
-
-    /// The nearest centroid (squared L2) per sub-space: `m` codes.
-    public func encode(_ vector: [Float]) -> [UInt8] {
-        precondition(vector.count == dim, "PQ.encode: vector has \(vector.count) floats, expected \(dim)")
-        let m = numSubVectors, nc = numCentroids, sd = subDim
-        var codes = [UInt8](repeating: 0, count: m)
-        vector.withUnsafeBufferPointer { v in
-            codebook.withUnsafeBufferPointer { cb in
-                for j in 0..<m {
-                    var best = Float.infinity, bestC = 0
-                    for c in 0..<nc {
-                        let d = DistanceKernels.l2Squared(v.baseAddress! + j * sd, cb.baseAddress! + (j * nc + c) * sd,
-                                                          count: sd)
-                        if d < best { best = d; bestC = c }
-                    }
-                    codes[j] = UInt8(bestC)
-                }
-            }
-        }
-        return codes
-    }
-
-    /// The vector the codes stand for (concatenated centroids).
-    public func decode(_ codes: [UInt8]) -> [Float] {
-        precondition(codes.count == numSubVectors, "PQ.decode: \(codes.count) codes, expected \(numSubVectors)")
-        let nc = numCentroids, sd = subDim
-        var v = [Float]()
-        v.reserveCapacity(dim)
-        for (j, code) in codes.enumerated() {
-            let c = min(Int(code), nc - 1)
-            v.append(contentsOf: codebook[((j * nc + c) * sd)..<((j * nc + c + 1) * sd)])
-        }
-        return v
     }
 }
