@@ -144,17 +144,28 @@ public struct VectorQuery: Sendable {
             plan.indexedCandidates = found.count
             let unindexed = ds.fragments.filter { !loaded.fragmentIds.contains($0.id) }
             plan.unindexedFragments = unindexed.map(\.id)
-            if !unindexed.isEmpty {
-                found += try await ds.exactSearch(column: col, query: vector, metric: metric, k: candidatesK, mask: mask,
-                                                  fragments: unindexed)
-                found.sort(by: Neighbor.before)
-                found = Array(found.prefix(candidatesK))
-            }
             if refineFactorValue != nil {
+                // Re-rank the k × refine candidates with exact distances.
                 let exact = try await ds.exactDistances(column: col, query: vector, metric: metric,
                                                         addresses: found.map(\.id))
                 var top = TopK(k: searchK)
                 for (n, d) in zip(found, exact) { top.push(d, id: n.id) }
+                found = top.sorted()
+            }
+            if !unindexed.isEmpty {
+                // As the reference does: exact distances for the index's k results, merged with an exact search of
+                // the fragments the index does not cover.
+                if refineFactorValue == nil {
+                    let exact = try await ds.exactDistances(column: col, query: vector, metric: metric,
+                                                            addresses: found.map(\.id))
+                    found = zip(found, exact).map { Neighbor(distance: $0.1, id: $0.0.id) }
+                }
+                var top = TopK(k: searchK)
+                for n in found { top.push(n.distance, id: n.id) }
+                for n in try await ds.exactSearch(column: col, query: vector, metric: metric, k: searchK, mask: mask,
+                                                  fragments: unindexed) {
+                    top.push(n.distance, id: n.id)
+                }
                 found = top.sorted()
             } else {
                 found = Array(found.prefix(searchK))
