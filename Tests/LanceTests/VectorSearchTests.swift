@@ -84,10 +84,8 @@ import Testing
 
     @Test func indexedSearchRecallDeletionsAndTail() async throws {
         var (ds, v) = try await Self.makeDataset()
-        let t0 = ContinuousClock.now
         ds = try await ds.createIndex(column: "vec", options: VectorIndexOptions(
             type: .ivfPQ, metric: .l2, numPartitions: 8, numSubVectors: 8, maxIterations: 8, sampleRate: 64, seed: 5))
-        print("index build", ContinuousClock.now - t0)
         let queries = (0 ..< 20).map { i in Array(Self.vectors(20, seed: 99)[(i * Self.dim) ..< ((i + 1) * Self.dim)]) }
         var hits = 0, hitsRefined = 0
         for q in queries {
