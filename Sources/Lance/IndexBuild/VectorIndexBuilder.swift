@@ -139,8 +139,8 @@ struct VectorIndexBuilder: Sendable {
         var trainer = KMeansTrainer(data: ivfSample, dim: dim, k: p, metric: options.metric.clusterMetric, seed: seed,
                                     maxIterations: options.maxIterations)
         while !trainer.isDone {
-            let t = trainer, table = trainer.table()
-            let partials = await ParallelJobs.map(t.chunkCount) { t.partial(chunk: $0, table: table) }
+            let t = trainer, it = trainer.iteration()
+            let partials = await ParallelJobs.map(t.chunkCount) { t.partial(chunk: $0, iteration: it) }
             trainer.finishIteration(partials)
             report(.trainingIVF, trainer.iterations, options.maxIterations)
         }
