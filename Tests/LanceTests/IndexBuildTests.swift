@@ -31,7 +31,7 @@ import Testing
                                columns: [ids, vec, names])
     }
 
-    static func makeDataset(rows: Int = 600) async throws -> (Dataset, URL) {
+    static func makeDataset(rows: Int = 1100) async throws -> (Dataset, URL) {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ivfbuild-\(UUID().uuidString)")
         let b = try batch(rows, seed: 1)
         let ds = try await Dataset.create(at: dir.path, schema: b.schema, batches: [b])
@@ -84,21 +84,21 @@ import Testing
         let aux = try await IndexBuildTests.reader(reopened, info, "auxiliary.idx")
         let ameta = try aux.schema().metadata
         #expect(ameta["distance_type"] == "l2")
-        #expect(aux.rowCount == 600)
+        #expect(aux.rowCount == 1100)
         let auxIVF = try await aux.globalBuffer(1).withUnsafeBytes { try Lance_Index_Pb_IVF(serializedBytes: Array($0)) }
-        #expect(auxIVF.lengths.reduce(0) { $0 + Int($1) } == 600)
+        #expect(auxIVF.lengths.reduce(0) { $0 + Int($1) } == 1100)
         #expect(auxIVF.offsets.first == 0)
         let codebook = try await aux.globalBuffer(2).withUnsafeBytes { try Lance_Index_Pb_Tensor(serializedBytes: Array($0)) }
         #expect(codebook.shape == [256, UInt32(IndexBuildTests.dim)])
         let cols = try await IndexBuildTests.columns(aux)
         let rowIds = cols[0].buffers[0].toArray(of: UInt64.self)
-        #expect(Set(rowIds) == Set((0 ..< 600).map { UInt64($0) }))
+        #expect(Set(rowIds) == Set((0 ..< 1100).map { UInt64($0) }))
 
         // Re-encode partition 0's first row with the stored centroids and codebook.
         let centroids = ivf.centroidsTensor.data.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
         let cb = codebook.data.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
         let pq = ProductQuantizer(dim: IndexBuildTests.dim, numSubVectors: 2, codebook: cb)
-        let all = IndexBuildTests.vectors(600, seed: 1)
+        let all = IndexBuildTests.vectors(1100, seed: 1)
         let n0 = Int(auxIVF.lengths[0])
         #expect(n0 > 0)
         let r = Int(rowIds[0])
@@ -113,11 +113,11 @@ import Testing
         #expect([codes[0], codes[n0]] == expected)
 
         let stats = try await reopened.indexStats("vec_idx")
-        #expect(stats.numIndexedRows == 600)
+        #expect(stats.numIndexedRows == 1100)
         #expect(stats.numUnindexedRows == 0)
         #expect(stats.numIndexedFragments == 1)
         #expect(stats.metric == "l2")
-        #expect(stats.partitionSizes?.reduce(0, +) == 600)
+        #expect(stats.partitionSizes?.reduce(0, +) == 1100)
     }
 
     @Test func ivfFlatStoresTheVectors() async throws {

@@ -9,7 +9,8 @@ For each case DIR/<case>/ holds:
   queries.npy held-out queries
   case.json   the parameters (column, index_type, metric, num_partitions, num_sub_vectors, max_iterations)
 DIR/cases.json lists the cases. `check_ivf.py` compares a Lancelet-built copy with ref/.
-Sizes are small so that Lancelet's debug build trains in seconds.
+Sizes are small so that Lancelet's debug build (what `swift test` runs) trains in seconds: PQ
+training costs rows x 256 x dim per iteration, so the 768-d set has 300 rows and 5 iterations.
 """
 import argparse
 import json
@@ -44,31 +45,32 @@ def main():
     rng = np.random.default_rng(20261127)
 
     # Two vector sets: 32-d Gaussian mixture, and 768-d normalised LAION-like clustered embeddings.
-    x32 = mixture(rng, 2000 + 50, 32, 24, 1.0)
-    x768 = mixture(rng, 600 + 30, 768, 12, 1.5)
+    x32 = mixture(rng, 1000 + 100, 32, 24, 1.0)
+    x768 = mixture(rng, 300 + 100, 768, 12, 1.5)
     x768 /= np.linalg.norm(x768, axis=1, keepdims=True)
-    sets = {"d32": (x32[:2000], x32[2000:]), "d768": (x768[:600], x768[600:])}
+    sets = {"d32": (x32[:1000], x32[1000:]), "d768": (x768[:300], x768[300:])}
 
     cases = [
-        ("pq_l2_d32", "d32", "IVF_PQ", "l2", 8, 4),
-        ("pq_cosine_d32", "d32", "IVF_PQ", "cosine", 8, 4),
-        ("pq_dot_d32", "d32", "IVF_PQ", "dot", 8, 4),
-        ("flat_l2_d32", "d32", "IVF_FLAT", "l2", 8, None),
-        ("pq_l2_d768", "d768", "IVF_PQ", "l2", 4, 48),
+        # pylance 14 trains at most rows / 256 IVF_PQ partitions (1000 rows: 3).
+        ("pq_l2_d32", "d32", "IVF_PQ", "l2", 3, 4, 10),
+        ("pq_cosine_d32", "d32", "IVF_PQ", "cosine", 3, 4, 10),
+        ("pq_dot_d32", "d32", "IVF_PQ", "dot", 3, 4, 10),
+        ("flat_l2_d32", "d32", "IVF_FLAT", "l2", 8, None, 10),
+        ("pq_l2_d768", "d768", "IVF_PQ", "l2", 1, 48, 5),
     ]
     names = []
-    for name, s, itype, metric, parts, subs in cases:
+    for name, s, itype, metric, parts, subs, iters in cases:
         x, q = sets[s]
         d = os.path.join(out, name)
         os.makedirs(d, exist_ok=True)
         lance.write_dataset(table(x), os.path.join(d, "base"), mode="overwrite")
         ref = lance.write_dataset(table(x), os.path.join(d, "ref"), mode="overwrite")
         params = {"column": "vec", "index_type": itype, "metric": metric, "num_partitions": parts,
-                  "max_iterations": 10}
+                  "max_iterations": iters}
         if subs is not None:
             params["num_sub_vectors"] = subs
         kw = {k: v for k, v in params.items() if k not in ("column", "max_iterations")}
-        ref.create_index("vec", max_iterations=10, **kw)
+        ref.create_index("vec", max_iterations=iters, **kw)
         np.save(os.path.join(d, "queries.npy"), q)
         with open(os.path.join(d, "case.json"), "w") as f:
             json.dump(params, f, indent=1)

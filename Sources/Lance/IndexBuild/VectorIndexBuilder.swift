@@ -128,7 +128,9 @@ struct VectorIndexBuilder: Sendable {
         let total = try await dataset.countRows()
         var rows = try await readVectors(expected: total)
         if options.metric == .cosine { normalize(&rows) }
-        let p = options.numPartitions ?? max(1, total / (options.type == .ivfPQ ? 8192 : 4096))
+        var p = options.numPartitions ?? max(1, total / (options.type == .ivfPQ ? 8192 : 4096))
+        // As pylance 14: IVF_PQ trains at most one partition per 256 vectors.
+        if options.type == .ivfPQ { p = min(p, max(1, rows.count / 256)) }
         guard rows.count >= p else {
             throw LanceError.invalid("cannot train \(p) partitions from \(rows.count) vectors")
         }

@@ -66,6 +66,7 @@ public struct VectorIndexOptions: Sendable {
     public var type: VectorIndexType
     public var metric: IndexMetric
     /// Number of IVF partitions; default as pylance: live rows / 8192 (IVF_PQ) or / 4096 (IVF_FLAT), at least 1.
+    /// As pylance 14, IVF_PQ trains at most one partition per 256 vectors.
     public var numPartitions: Int?
     /// PQ sub-vectors (must divide the dimension); default dim/16 when it divides, else dim/8, else 1.
     public var numSubVectors: Int?
