@@ -10,10 +10,6 @@ struct IndexCommand: AsyncParsableCommand {
         subcommands: [IndexCreate.self, IndexList.self, IndexStats.self])
 }
 
-extension IndexMetric: ExpressibleByArgument {
-    public init?(argument: String) { self.init(name: argument) }
-}
-
 extension VectorIndexType: ExpressibleByArgument {
     public init?(argument: String) { self.init(name: argument) }
 }
@@ -33,7 +29,11 @@ struct IndexCreate: AsyncParsableCommand {
     var type: VectorIndexType = .ivfPQ
 
     @Option(name: .long, help: "l2, cosine or dot.")
-    var metric: IndexMetric = .l2
+    var metric: String = "l2"
+
+    func validate() throws {
+        if IndexMetric(name: metric) == nil { throw ValidationError("unknown metric `\(metric)` (l2, cosine, dot)") }
+    }
 
     @Option(name: .long, help: "IVF partitions (default: rows / 8192 for IVF_PQ, rows / 4096 for IVF_FLAT).")
     var numPartitions: Int?
@@ -61,7 +61,7 @@ struct IndexCreate: AsyncParsableCommand {
             let ds = try await Dataset.open(uri)
             let progress = ProgressLine.forStandardError()
             var options = VectorIndexOptions(
-                type: type, metric: metric, numPartitions: numPartitions, numSubVectors: numSubVectors,
+                type: type, metric: IndexMetric(name: metric) ?? .l2, numPartitions: numPartitions, numSubVectors: numSubVectors,
                 maxIterations: maxIterations, sampleRate: sampleRate, name: name, replace: replace, seed: seed)
             if let progress {
                 options.progress = { @Sendable (p: IndexBuildProgress) in progress.show(p) }

@@ -143,10 +143,7 @@ public struct CentroidTable: Sendable {
                     }
                     membership[r] = UInt32(bestIndex)
                     if distances != nil || secondDistances != nil {
-                        var n: Float = 0
-                        if metric == .l2 {
-                            for d in 0 ..< dim { n += x[d] * x[d] }
-                        }
+                        let n: Float = metric == .l2 ? DistanceKernels.normSquared(x, count: dim) : 0
                         distances?[r] = metric == .l2 ? max(0, best + n) : best
                         secondDistances?[r] = metric == .l2 ? max(0, second + n) : second
                     }
@@ -342,12 +339,7 @@ public struct KMeansTrainer: Sendable {
                     let a = assign[r]
                     if it.useBounds, a != KMeansTrainer.unassigned {
                         let l = low[r] - it.shiftExcept[Int(a)]
-                        let ca = cen + Int(a) * dim
-                        var u2: Float = 0
-                        for d in 0 ..< dim {
-                            let diff = x[d] - ca[d]
-                            u2 += diff * diff
-                        }
+                        let u2 = DistanceKernels.l2Squared(x, cen + Int(a) * dim, count: dim)
                         if u2.squareRoot() <= max(l, it.halfSeparation[Int(a)]) {
                             low[r] = l
                             dist[r] = u2
@@ -403,10 +395,10 @@ public struct KMeansTrainer: Sendable {
         }
         splitEmpty(&c, counts: &counts)
         for cl in 0 ..< k {
-            var s: Float = 0
-            for d in 0 ..< dim {
-                let diff = c[cl * dim + d] - centroids[cl * dim + d]
-                s += diff * diff
+            let s = c.withUnsafeBufferPointer { np in
+                centroids.withUnsafeBufferPointer { op in
+                    DistanceKernels.l2Squared(np.baseAddress! + cl * dim, op.baseAddress! + cl * dim, count: dim)
+                }
             }
             // Rounded up a little so that float error never makes a bound unsafe.
             shift[cl] = s.squareRoot() * 1.0001 + 1e-6
