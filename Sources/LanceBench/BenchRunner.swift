@@ -117,7 +117,8 @@ public struct BenchRunner: Sendable {
             put("W5_peak_rss_bytes", .int(Int(PeakMemory.read() ?? 0)))
         }
 
-        for item in BenchRunner.allItems where !["W2", "W3", "W5"].contains(item) && wants(item) {
+        if wants("W6") { try await runW6(inputs: inputs, put: put) }
+        for item in BenchRunner.allItems where !["W2", "W3", "W5", "W6"].contains(item) && wants(item) {
             put(item, .null)
         }
 

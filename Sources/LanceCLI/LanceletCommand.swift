@@ -5,7 +5,7 @@ public struct LanceletCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "lancelet",
         abstract: "Read, write and search Lance datasets.",
-        subcommands: [DemoCommand.self, InfoCommand.self, ScanCommand.self, TakeCommand.self, SearchCommand.self, BenchCommand.self,
+        subcommands: [DemoCommand.self, InfoCommand.self, ScanCommand.self, TakeCommand.self, SearchCommand.self, BenchCommand.self, IndexCommand.self,
                       BenchChildOpenCount.self])
 
     public init() {}

@@ -128,7 +128,9 @@ struct VectorIndexBuilder: Sendable {
         let total = try await dataset.countRows()
         var rows = try await readVectors(expected: total)
         if options.metric == .cosine { normalize(&rows) }
-        let p = options.numPartitions ?? max(1, total / (options.type == .ivfPQ ? 8192 : 4096))
+        var p = options.numPartitions ?? max(1, total / (options.type == .ivfPQ ? 8192 : 4096))
+        // As pylance 14: IVF_PQ trains at most one partition per 256 vectors.
+        if options.type == .ivfPQ { p = min(p, max(1, rows.count / 256)) }
         guard rows.count >= p else {
             throw LanceError.invalid("cannot train \(p) partitions from \(rows.count) vectors")
         }
@@ -139,8 +141,8 @@ struct VectorIndexBuilder: Sendable {
         var trainer = KMeansTrainer(data: ivfSample, dim: dim, k: p, metric: options.metric.clusterMetric, seed: seed,
                                     maxIterations: options.maxIterations)
         while !trainer.isDone {
-            let t = trainer, table = trainer.table()
-            let partials = await ParallelJobs.map(t.chunkCount) { t.partial(chunk: $0, table: table) }
+            let t = trainer, it = trainer.iteration()
+            let partials = await ParallelJobs.map(t.chunkCount) { t.partial(chunk: $0, iteration: it) }
             trainer.finishIteration(partials)
             report(.trainingIVF, trainer.iterations, options.maxIterations)
         }
@@ -250,31 +252,18 @@ struct VectorIndexBuilder: Sendable {
             case .float64:
                 for d in 0 ..< dim { out.values.append(Float(buf.load(Double.self, at: r * dim + d))) }
             case .float16:
-                for d in 0 ..< dim { out.values.append(halfToFloat(buf.load(UInt16.self, at: r * dim + d))) }
+                for d in 0 ..< dim { out.values.append(DistanceKernels.halfToFloat(buf.load(UInt16.self, at: r * dim + d))) }
             default:
                 throw LanceError(.internal, "unexpected vector item type \(items.type)")
             }
         }
     }
 
-    static func halfToFloat(_ h: UInt16) -> Float {
-        let sign = UInt32(h & 0x8000) << 16
-        let exp = Int((h >> 10) & 0x1F)
-        let frac = UInt32(h & 0x3FF)
-        if exp == 0 {
-            let v = Float(frac) * Float(sign: .plus, exponent: -24, significand: 1)
-            return sign != 0 ? -v : v
-        }
-        if exp == 31 { return Float(bitPattern: sign | 0x7F80_0000 | (frac << 13)) }
-        return Float(bitPattern: sign | UInt32(exp - 15 + 127) << 23 | (frac << 13))
-    }
-
     func normalize(_ rows: inout VectorRows) {
         let dim = self.dim, n = rows.count
         rows.values.withUnsafeMutableBufferPointer { v in
             for r in 0 ..< n {
-                var s: Float = 0
-                for d in 0 ..< dim { s += v[r * dim + d] * v[r * dim + d] }
+                let s = DistanceKernels.normSquared(v.baseAddress! + r * dim, count: dim)
                 guard s > 0 else { continue }
                 let inv = 1 / s.squareRoot()
                 for d in 0 ..< dim { v[r * dim + d] *= inv }

@@ -14,23 +14,12 @@ public enum VectorIndexType: String, Sendable, Hashable, CaseIterable {
     }
 }
 
-/// The distance an index is built for, with the reference's definitions: squared L2; cosine
-/// distance = 1 − cosine similarity (clustered as L2 over normalised vectors); dot distance = −dot.
-public enum IndexMetric: String, Sendable, Hashable, CaseIterable {
-    case l2
-    case cosine
-    case dot
+/// The distance an index is built for: the search metric (`DistanceMetric`, with the reference's
+/// definitions: squared L2; cosine distance = 1 − cosine similarity, clustered as L2 over normalised
+/// vectors; dot distance = −dot).
+public typealias IndexMetric = DistanceMetric
 
-    /// Parses `l2`/`L2`/`euclidean`, `cosine`, `dot`.
-    public init?(name: String) {
-        switch name.lowercased() {
-        case "l2", "euclidean": self = .l2
-        case "cosine": self = .cosine
-        case "dot": self = .dot
-        default: return nil
-        }
-    }
-
+extension DistanceMetric {
     /// The value of `VectorIndexDetails.metric_type` (and `lance.index.pb.VectorMetricType`).
     var protoValue: Int {
         switch self {
@@ -66,6 +55,7 @@ public struct VectorIndexOptions: Sendable {
     public var type: VectorIndexType
     public var metric: IndexMetric
     /// Number of IVF partitions; default as pylance: live rows / 8192 (IVF_PQ) or / 4096 (IVF_FLAT), at least 1.
+    /// As pylance 14, IVF_PQ trains at most one partition per 256 vectors.
     public var numPartitions: Int?
     /// PQ sub-vectors (must divide the dimension); default dim/16 when it divides, else dim/8, else 1.
     public var numSubVectors: Int?

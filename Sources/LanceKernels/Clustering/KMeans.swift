@@ -76,7 +76,9 @@ public struct CentroidTable: Sendable {
     /// of the nearest centroid (ties: the lowest index) and, when `distances` is given, the distance
     /// (squared L2, or −dot).
     public func assign(_ base: UnsafePointer<Float>, stride: Int, count: Int,
-                       membership: UnsafeMutablePointer<UInt32>, distances: UnsafeMutablePointer<Float>?) {
+                       membership: UnsafeMutablePointer<UInt32>, distances: UnsafeMutablePointer<Float>?,
+                       secondDistances: UnsafeMutablePointer<Float>? = nil) {
+        let wantSecond = secondDistances != nil
         transposed.withUnsafeBufferPointer { tp in
             bias.withUnsafeBufferPointer { bp in
                 let t = UnsafeRawPointer(tp.baseAddress!)
@@ -86,6 +88,7 @@ public struct CentroidTable: Sendable {
                 for r in 0 ..< count {
                     let x = base + r * stride
                     var best = Float.infinity
+                    var second = Float.infinity
                     var bestIndex = 0
                     for blk in 0 ..< blocks {
                         let bb = bias + blk * CentroidTable.block * 4
@@ -103,16 +106,35 @@ public struct CentroidTable: Sendable {
                             p += 128
                         }
                         let m = pointwiseMin(pointwiseMin(a0, a1), pointwiseMin(a2, a3)).min()
-                        if m < best {
-                            best = m
-                            let a: SIMD8<Float>, o: Int
+                        if m < best || (wantSecond && m < second) {
+                            var a: SIMD8<Float>, o: Int
                             if a0.min() == m { a = a0; o = 0 }
                             else if a1.min() == m { a = a1; o = 8 }
                             else if a2.min() == m { a = a2; o = 16 }
                             else { a = a3; o = 24 }
                             var j = 0
                             while j < 7, a[j] != m { j += 1 }
-                            bestIndex = blk * CentroidTable.block + o + j
+                            if wantSecond {
+                                // The block's runner-up: its minimum with the winning lane removed.
+                                a[j] = .infinity
+                                let others: SIMD8<Float>
+                                switch o {
+                                case 0: others = pointwiseMin(pointwiseMin(a, a1), pointwiseMin(a2, a3))
+                                case 8: others = pointwiseMin(pointwiseMin(a0, a), pointwiseMin(a2, a3))
+                                case 16: others = pointwiseMin(pointwiseMin(a0, a1), pointwiseMin(a, a3))
+                                default: others = pointwiseMin(pointwiseMin(a0, a1), pointwiseMin(a2, a))
+                                }
+                                let runnerUp = others.min()
+                                if m < best {
+                                    second = min(best, runnerUp)
+                                } else {
+                                    second = m
+                                }
+                            }
+                            if m < best {
+                                best = m
+                                bestIndex = blk * CentroidTable.block + o + j
+                            }
                         }
                     }
                     if best == .infinity || best.isNaN {
@@ -120,14 +142,10 @@ public struct CentroidTable: Sendable {
                         bestIndex = CentroidTable.nearestReference(x, centroids: centroids, k: k, dim: dim, metric: metric).index
                     }
                     membership[r] = UInt32(bestIndex)
-                    if let distances {
-                        if metric == .l2 {
-                            var n: Float = 0
-                            for d in 0 ..< dim { n += x[d] * x[d] }
-                            distances[r] = max(0, best + n)
-                        } else {
-                            distances[r] = best
-                        }
+                    if distances != nil || secondDistances != nil {
+                        let n: Float = metric == .l2 ? DistanceKernels.normSquared(x, count: dim) : 0
+                        distances?[r] = metric == .l2 ? max(0, best + n) : best
+                        secondDistances?[r] = metric == .l2 ? max(0, second + n) : second
                     }
                 }
             }
@@ -170,11 +188,15 @@ public struct CentroidTable: Sendable {
     }
 }
 
-/// Per-chunk sums of one Lloyd iteration.
+/// Per-chunk sums of one Lloyd iteration, and the chunk's new assignments and bounds.
 public struct KMeansPartial: Sendable {
     public var sums: [Double]
     public var counts: [Int]
     public var loss: Double
+    var assignment: [UInt32]
+    var lower: [Float]
+    /// Rows whose nearest centroid had to be searched among all (the others kept theirs by the bounds).
+    public var fullSearches: Int
 }
 
 /// The result of training.
@@ -186,11 +208,27 @@ public struct KMeansResult: Sendable {
     public var iterations: Int
 }
 
+/// What every chunk of one iteration shares: the centroid table and, for L2, Hamerly's bounds data.
+public struct KMeansIteration: Sendable {
+    public let table: CentroidTable
+    /// Per centroid: half the Euclidean distance to the nearest other centroid.
+    let halfSeparation: [Float]
+    /// Per centroid `a`: the largest Euclidean move of any other centroid in the last update.
+    let shiftExcept: [Float]
+    let useBounds: Bool
+}
+
 /// Lloyd's k-means with random initial centroids, split of empty clusters, and the reference's
 /// stopping rule (relative change of the loss below `tolerance`, or `maxIterations`).
+///
+/// For L2 the assignment step keeps Hamerly's bounds (a lower bound on each row's distance to its
+/// second-nearest centroid): a row whose exact distance to its centroid is below that bound, or below
+/// half the distance from its centroid to the next one, cannot change cluster and skips the search.
+/// The assignments, and so the centroids, are those of plain Lloyd iterations.
 public struct KMeansTrainer: Sendable {
     /// Rows per chunk of an iteration (fixed, so that results do not depend on parallelism).
     public static let chunkRows = 4096
+    static let unassigned = UInt32.max
 
     public let data: [Float]
     public let dim: Int
@@ -202,7 +240,12 @@ public struct KMeansTrainer: Sendable {
     public private(set) var loss: Double = .greatestFiniteMagnitude
     public private(set) var iterations = 0
     public private(set) var converged = false
+    /// Rows searched among all centroids, summed over iterations (the rest were settled by bounds).
+    public private(set) var fullSearches = 0
     private var rng: SeededGenerator
+    private var assignment: [UInt32]
+    private var lower: [Float]
+    private var shift: [Float]
 
     public var rows: Int { data.count / dim }
     public var chunkCount: Int { (rows + KMeansTrainer.chunkRows - 1) / KMeansTrainer.chunkRows }
@@ -238,30 +281,84 @@ public struct KMeansTrainer: Sendable {
         }
         centroids = c
         self.rng = rng
+        assignment = [UInt32](repeating: KMeansTrainer.unassigned, count: n)
+        lower = [Float](repeating: 0, count: n)
+        shift = [Float](repeating: 0, count: k)
     }
 
-    /// The search table of the current centroids (build once per iteration).
+    /// The search table of the current centroids.
     public func table() -> CentroidTable { CentroidTable(centroids: centroids, k: k, dim: dim, metric: metric) }
 
+    /// What the chunks of the next iteration share (build once per iteration).
+    public func iteration() -> KMeansIteration {
+        let t = table()
+        guard metric == .l2 else {
+            return KMeansIteration(table: t, halfSeparation: [], shiftExcept: [], useBounds: false)
+        }
+        var half = [Float](repeating: 0, count: k)
+        if k > 1 {
+            var m = [UInt32](repeating: 0, count: k)
+            var d1 = [Float](repeating: 0, count: k)
+            var d2 = [Float](repeating: 0, count: k)
+            centroids.withUnsafeBufferPointer { cp in
+                t.assign(cp.baseAddress!, stride: dim, count: k, membership: &m, distances: &d1, secondDistances: &d2)
+            }
+            for c in 0 ..< k {
+                // The nearest centroid to c is c itself (distance 0); the runner-up is the nearest other.
+                let other = m[c] == UInt32(c) ? d2[c] : min(d1[c], d2[c])
+                half[c] = other.isFinite ? other.squareRoot() / 2 : 0
+            }
+        }
+        var top = -Float.infinity, topIndex = -1, next = -Float.infinity
+        for (c, v) in shift.enumerated() {
+            if v > top { next = top; top = v; topIndex = c } else if v > next { next = v }
+        }
+        let except = (0 ..< k).map { $0 == topIndex ? max(0, next) : max(0, top) }
+        return KMeansIteration(table: t, halfSeparation: half, shiftExcept: except, useBounds: true)
+    }
+
     /// Assigns the rows of chunk `c` and sums them per cluster.
-    public func partial(chunk c: Int, table: CentroidTable) -> KMeansPartial {
+    public func partial(chunk c: Int, iteration it: KMeansIteration) -> KMeansPartial {
         let start = c * KMeansTrainer.chunkRows
         let n = min(KMeansTrainer.chunkRows, rows - start)
+        let dim = self.dim
         var sums = [Double](repeating: 0, count: k * dim)
         var counts = [Int](repeating: 0, count: k)
         var loss: Double = 0
-        var m = [UInt32](repeating: 0, count: n)
+        var assign = Array(assignment[start ..< start + n])
+        var low = Array(lower[start ..< start + n])
         var dist = [Float](repeating: 0, count: n)
+        var searched = 0
         data.withUnsafeBufferPointer { dp in
             let base = dp.baseAddress! + start * dim
-            m.withUnsafeMutableBufferPointer { mp in
-                dist.withUnsafeMutableBufferPointer { dd in
-                    table.assign(base, stride: dim, count: n, membership: mp.baseAddress!, distances: dd.baseAddress!)
+            centroids.withUnsafeBufferPointer { cp in
+                let cen = cp.baseAddress!
+                var second: Float = 0
+                for r in 0 ..< n {
+                    let x = base + r * dim
+                    let a = assign[r]
+                    if it.useBounds, a != KMeansTrainer.unassigned {
+                        let l = low[r] - it.shiftExcept[Int(a)]
+                        let u2 = DistanceKernels.l2Squared(x, cen + Int(a) * dim, count: dim)
+                        if u2.squareRoot() <= max(l, it.halfSeparation[Int(a)]) {
+                            low[r] = l
+                            dist[r] = u2
+                            continue
+                        }
+                    }
+                    searched += 1
+                    assign.withUnsafeMutableBufferPointer { ap in
+                        dist.withUnsafeMutableBufferPointer { dd in
+                            it.table.assign(x, stride: dim, count: 1, membership: ap.baseAddress! + r,
+                                            distances: dd.baseAddress! + r, secondDistances: &second)
+                        }
+                    }
+                    low[r] = it.useBounds && second.isFinite ? second.squareRoot() : 0
                 }
             }
             sums.withUnsafeMutableBufferPointer { sp in
                 for r in 0 ..< n {
-                    let cl = Int(m[r])
+                    let cl = Int(assign[r])
                     counts[cl] += 1
                     loss += Double(dist[r])
                     let x = base + r * dim
@@ -270,7 +367,8 @@ public struct KMeansTrainer: Sendable {
                 }
             }
         }
-        return KMeansPartial(sums: sums, counts: counts, loss: loss)
+        return KMeansPartial(sums: sums, counts: counts, loss: loss, assignment: assign, lower: low,
+                             fullSearches: searched)
     }
 
     /// Merges the chunks' partial sums (in chunk order), moves the centroids to the means, splits
@@ -280,10 +378,15 @@ public struct KMeansTrainer: Sendable {
         var sums = [Double](repeating: 0, count: k * dim)
         var counts = [Int](repeating: 0, count: k)
         var newLoss: Double = 0
-        for p in partials {
+        for (c, p) in partials.enumerated() {
             for i in 0 ..< sums.count { sums[i] += p.sums[i] }
             for i in 0 ..< k { counts[i] += p.counts[i] }
             newLoss += p.loss
+            let start = c * KMeansTrainer.chunkRows
+            precondition(p.assignment.count == min(KMeansTrainer.chunkRows, rows - start), "chunk size")
+            assignment.replaceSubrange(start ..< start + p.assignment.count, with: p.assignment)
+            lower.replaceSubrange(start ..< start + p.lower.count, with: p.lower)
+            fullSearches += p.fullSearches
         }
         var c = centroids
         for cl in 0 ..< k where counts[cl] > 0 {
@@ -291,6 +394,15 @@ public struct KMeansTrainer: Sendable {
             for d in 0 ..< dim { c[cl * dim + d] = Float(sums[cl * dim + d] * inv) }
         }
         splitEmpty(&c, counts: &counts)
+        for cl in 0 ..< k {
+            let s = c.withUnsafeBufferPointer { np in
+                centroids.withUnsafeBufferPointer { op in
+                    DistanceKernels.l2Squared(np.baseAddress! + cl * dim, op.baseAddress! + cl * dim, count: dim)
+                }
+            }
+            // Rounded up a little so that float error never makes a bound unsafe.
+            shift[cl] = s.squareRoot() * 1.0001 + 1e-6
+        }
         centroids = c
         iterations += 1
         if abs(loss - newLoss) < tolerance * abs(newLoss) { converged = true }
@@ -326,8 +438,8 @@ public struct KMeansTrainer: Sendable {
 
     /// Runs one iteration serially.
     public mutating func step() {
-        let t = table()
-        finishIteration((0 ..< chunkCount).map { partial(chunk: $0, table: t) })
+        let it = iteration()
+        finishIteration((0 ..< chunkCount).map { partial(chunk: $0, iteration: it) })
     }
 
     /// The current state as a result.
