@@ -118,7 +118,8 @@ public struct BenchRunner: Sendable {
         }
 
         if wants("W6") { try await runW6(inputs: inputs, put: put) }
-        for item in BenchRunner.allItems where !["W2", "W3", "W5", "W6"].contains(item) && wants(item) {
+        if wants("W7") || wants("W8") { try await runW7W8(inputs: inputs, put: put) }
+        for item in BenchRunner.allItems where !["W2", "W3", "W5", "W6", "W7", "W8"].contains(item) && wants(item) {
             put(item, .null)
         }
 
