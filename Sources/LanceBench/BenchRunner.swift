@@ -123,7 +123,9 @@ public struct BenchRunner: Sendable {
 
         if wants("W10") { try await runW10(rows: n, put: put) }
 
-        for item in BenchRunner.allItems where !["W2", "W3", "W4", "W5", "W10", "W11", "W12"].contains(item) && wants(item) {
+        if wants("W6") { try await runW6(inputs: inputs, put: put) }
+        if wants("W7") || wants("W8") { try await runW7W8(inputs: inputs, put: put) }
+        for item in BenchRunner.allItems where !["W2", "W3", "W4", "W5", "W6", "W7", "W8", "W10", "W11", "W12"].contains(item) && wants(item) {
             put(item, .null)
         }
 

@@ -9,6 +9,8 @@ public struct LanceletCommand: AsyncParsableCommand {
                       BenchChildOpenCount.self,
                       AddColumnsCommand.self, AlterColumnsCommand.self, DropColumnsCommand.self, MergeCommand.self,
                       UpdateCommand.self, DeleteCommand.self, MergeInsertCommand.self])
+        subcommands: [DemoCommand.self, InfoCommand.self, ScanCommand.self, TakeCommand.self, SearchCommand.self, BenchCommand.self, IndexCommand.self,
+                      BenchChildOpenCount.self])
 
     public init() {}
 

@@ -24,6 +24,8 @@ enum PendingOperation: Sendable {
     /// Rows rewritten: fragments removed or given deletion files, and new fragments with the new rows.
     case update(removed: [UInt64], updated: [Lance_Table_DataFragment], new: [Lance_Table_DataFragment],
                 preservingFields: [UInt32])
+    /// Add indices (their files already written) and drop the ones they replace.
+    case createIndex(new: [Lance_Table_IndexMetadata], removed: [Lance_Table_IndexMetadata])
 
     /// Fragment ids this operation rewrites (deletes): two such operations touching the same
     /// fragment conflict.
@@ -142,6 +144,18 @@ enum Committer {
             for g in r.groups { theirTouched.formUnion(g.oldFragments.map(\.id)) }
         case .dataReplacement(let d): theirTouched = Set(d.replacements.map(\.fragmentID))
         }
+        if case .createIndex(let new, _) = mine {
+            switch theirs {
+            case .rewrite, .update, .dataReplacement: return "the indexed rows were rewritten"
+            case .createIndex(let c):
+                let names = Set(new.map(\.name))
+                if let same = c.newIndices.first(where: { names.contains($0.name) }) {
+                    return "an index named `\(same.name)` was created concurrently"
+                }
+                return nil
+            default: return nil
+            }
+        }
         switch mine {
         case .append: return nil
         case .merge:
@@ -155,6 +169,8 @@ enum Committer {
             default: return "the fragments changed while the schema was edited"
             }
         case .delete, .update:
+        case .append, .createIndex: return nil
+        case .delete:
             let both = mine.touchedFragments.intersection(theirTouched)
             return both.isEmpty ? nil : "both change fragment(s) \(both.sorted().map(String.init).joined(separator: ", "))"
         case .overwrite, .restore: return nil
@@ -271,6 +287,14 @@ enum Committer {
             op.fieldsForPreservingFragBitmap = preserving
             op.updateMode = .rewriteRows
             txn.operation = .update(op)
+        case .createIndex(let new, let removed):
+            guard base != nil else { throw LanceError.notFound("cannot create an index: the dataset does not exist") }
+            let gone = Set(removed.map(\.uuid.uuid))
+            indices = indices.filter { !gone.contains($0.uuid.uuid) } + new
+            var op = Lance_Table_Transaction.CreateIndex()
+            op.newIndices = new
+            op.removedIndices = removed
+            txn.operation = .createIndex(op)
         case .restore(let old, let oldManifest, let oldIndices):
             let keepMax = m.hasMaxFragmentID ? m.maxFragmentID : nil
             m = oldManifest

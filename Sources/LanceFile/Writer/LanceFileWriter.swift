@@ -61,6 +61,7 @@ public actor LanceFileWriter {
     private var finished = false
     private var singlePageColumns: [Int: Lance_File_V2_Encoding] = [:]
     private var failed = false
+    private var extraGlobalBuffers: [[UInt8]] = []
 
     /// Creates a writer. Throws `unsupported` for versions other than 2.0, 2.1 and 2.2.
     public init(object: any FileSink, schema: LanceSchema, version: FileVersion = .v2_2,
@@ -119,6 +120,12 @@ public actor LanceFileWriter {
         }
     }
 
+    /// Adds a global buffer, written after the file descriptor on `finish()`; returns its index (1, 2, …).
+    public func addGlobalBuffer(_ bytes: [UInt8]) -> Int {
+        extraGlobalBuffers.append(bytes)
+        return extraGlobalBuffers.count
+    }
+
     /// Writes the remaining pages, the metadata and the footer, closes the sink and describes the file.
     public func finish() async throws -> FileSummary {
         guard !finished else { throw LanceError.invalid("finish called twice") }
@@ -140,6 +147,12 @@ public actor LanceFileWriter {
         let descriptorBytes: [UInt8] = Array(try descriptor.serializedData())
         let gbPos = position + UInt64(out.count)
         out.append(contentsOf: descriptorBytes)
+        var extraPositions: [(UInt64, UInt64)] = []
+        for b in extraGlobalBuffers {
+            padTo64(&out)
+            extraPositions.append((position + UInt64(out.count), UInt64(b.count)))
+            out.append(contentsOf: b)
+        }
         // Column metadata.
         let columnEncoding = try WriterUtil.direct(
             { () -> Lance_Encodings_ColumnEncoding in
@@ -161,10 +174,11 @@ public actor LanceFileWriter {
         for (p, l) in cmo { out.append(p); out.append(l) }
         let gboStart = position + UInt64(out.count)
         out.append(gbPos); out.append(UInt64(descriptorBytes.count))
+        for (p, l) in extraPositions { out.append(p); out.append(l) }
         out.append(cmStart)
         out.append(cmoStart)
         out.append(gboStart)
-        out.append(UInt32(1))
+        out.append(UInt32(1 + extraPositions.count))
         out.append(UInt32(columnCount))
         if version == .v2_0 {
             out.append(UInt16(0)); out.append(UInt16(3))

@@ -1,0 +1,535 @@
+import Foundation
+import LanceArrow
+import LanceCore
+import LanceFile
+import LanceIO
+import LanceKernels
+import LanceProto
+import SwiftProtobuf
+
+extension Dataset {
+    /// Builds a vector index (IVF_PQ or IVF_FLAT) on the fixed-size-list column `column` and commits it
+    /// as a new version, in the on-disk form pylance 14 reads (`_indices/<uuid>/index.idx` and
+    /// `auxiliary.idx`, index metadata in the manifest, a `create_index` transaction).
+    ///
+    /// Null vectors are left out of the index. Throws `invalidInput` for a missing or non-vector
+    /// column, bad parameters, or too few vectors; `alreadyExists` when an index of that name exists
+    /// and `options.replace` is false.
+    public func createIndex(column: String, options: VectorIndexOptions = VectorIndexOptions()) async throws -> Dataset {
+        let builder = try VectorIndexBuilder(dataset: self, column: column, options: options)
+        return try await builder.run()
+    }
+
+    /// Convenience for ``createIndex(column:options:)``.
+    public func createIndex(column: String, type: VectorIndexType, metric: IndexMetric = .l2,
+                            numPartitions: Int? = nil, numSubVectors: Int? = nil, name: String? = nil,
+                            replace: Bool = false) async throws -> Dataset {
+        try await createIndex(column: column, options: VectorIndexOptions(
+            type: type, metric: metric, numPartitions: numPartitions, numSubVectors: numSubVectors, name: name,
+            replace: replace))
+    }
+}
+
+/// Runs `count` jobs with at most one task per core at a time; results in job order.
+enum ParallelJobs {
+    static var width: Int { max(1, ProcessInfo.processInfo.activeProcessorCount) }
+
+    static func map<T: Sendable>(_ count: Int, _ body: @escaping @Sendable (Int) -> T) async -> [T] {
+        if count == 0 { return [] }
+        if count == 1 || width == 1 { return (0 ..< count).map(body) }
+        return await withTaskGroup(of: (Int, T).self) { group in
+            var results = [T?](repeating: nil, count: count)
+            var next = 0
+            while next < min(width, count) {
+                let i = next
+                group.addTask { (i, body(i)) }
+                next += 1
+            }
+            while let (i, r) = await group.next() {
+                results[i] = r
+                if next < count {
+                    let j = next
+                    group.addTask { (j, body(j)) }
+                    next += 1
+                }
+            }
+            return results.map { $0! }
+        }
+    }
+}
+
+/// The vectors of one column held in memory: row ids and `n × dim` floats.
+struct VectorRows: Sendable {
+    var rowIds: [UInt64] = []
+    var values: [Float] = []
+    let dim: Int
+    var count: Int { rowIds.count }
+}
+
+struct VectorIndexBuilder: Sendable {
+    let dataset: Dataset
+    let column: String
+    let field: LanceField
+    let dim: Int
+    let options: VectorIndexOptions
+    let name: String
+    let replaced: [Lance_Table_IndexMetadata]
+    let seed: UInt64
+
+    static let pqSampleRows = 256 * 256
+
+    init(dataset: Dataset, column: String, options: VectorIndexOptions) throws {
+        guard let f = dataset.lanceSchema.field(named: column) else {
+            throw LanceError(.invalidInput, "no column named `\(column)` (columns: \(dataset.lanceSchema.fields.map(\.name).joined(separator: ", ")))",
+                             column: column)
+        }
+        guard case .fixedSizeList(let item, let n) = f.type, n > 0,
+              [DataType.float16, .float32, .float64].contains(item.type)
+        else {
+            throw LanceError(.invalidInput, "column `\(column)` is \(f.type), not a vector column (fixed_size_list of float16/float32/float64)",
+                             column: column)
+        }
+        self.dataset = dataset
+        self.column = column
+        field = f
+        dim = n
+        self.options = options
+        let indexName = options.name ?? column + "_idx"
+        name = indexName
+        guard !indexName.isEmpty else { throw LanceError.invalid("the index name is empty") }
+        let same = dataset.indexMetadata.filter { $0.name == indexName }
+        if !same.isEmpty, !options.replace {
+            throw LanceError(.alreadyExists, "an index named `\(indexName)` already exists (set replace to rebuild it)")
+        }
+        replaced = same
+        guard options.maxIterations >= 1 else { throw LanceError.invalid("max_iterations must be at least 1") }
+        guard options.sampleRate >= 1 else { throw LanceError.invalid("sample_rate must be at least 1") }
+        if let p = options.numPartitions, p < 1 { throw LanceError.invalid("num_partitions must be at least 1, got \(p)") }
+        if options.type == .ivfPQ {
+            let m = options.numSubVectors ?? VectorIndexBuilder.defaultSubVectors(dim: n)
+            guard m >= 1, n % m == 0 else {
+                throw LanceError.invalid("num_sub_vectors (\(m)) must divide the dimension \(n)")
+            }
+        }
+        seed = options.seed ?? UInt64.random(in: 0 ... UInt64.max)
+    }
+
+    static func defaultSubVectors(dim: Int) -> Int {
+        if dim % 16 == 0 { return dim / 16 }
+        if dim % 8 == 0 { return dim / 8 }
+        return 1
+    }
+
+    func report(_ stage: IndexBuildProgress.Stage, _ done: Int, _ total: Int) {
+        options.progress?(IndexBuildProgress(stage: stage, completed: done, total: total))
+    }
+
+    func run() async throws -> Dataset {
+        let total = try await dataset.countRows()
+        var rows = try await readVectors(expected: total)
+        if options.metric == .cosine { normalize(&rows) }
+        var p = options.numPartitions ?? max(1, total / (options.type == .ivfPQ ? 8192 : 4096))
+        // As pylance 14: IVF_PQ trains at most one partition per 256 vectors.
+        if options.type == .ivfPQ { p = min(p, max(1, rows.count / 256)) }
+        guard rows.count >= p else {
+            throw LanceError.invalid("cannot train \(p) partitions from \(rows.count) vectors")
+        }
+        let rowsConst = rows
+        // IVF.
+        let ivfSample = sample(rowsConst, count: min(rows.count, p * options.sampleRate), salt: 1)
+        report(.trainingIVF, 0, options.maxIterations)
+        var trainer = KMeansTrainer(data: ivfSample, dim: dim, k: p, metric: options.metric.clusterMetric, seed: seed,
+                                    maxIterations: options.maxIterations)
+        while !trainer.isDone {
+            let t = trainer, it = trainer.iteration()
+            let partials = await ParallelJobs.map(t.chunkCount) { t.partial(chunk: $0, iteration: it) }
+            trainer.finishIteration(partials)
+            report(.trainingIVF, trainer.iterations, options.maxIterations)
+        }
+        let ivf = trainer.table()
+        let loss = trainer.loss
+        // PQ.
+        var trainedPQ: ProductQuantizer?
+        let m = options.numSubVectors ?? VectorIndexBuilder.defaultSubVectors(dim: dim)
+        if options.type == .ivfPQ {
+            let n = min(rows.count, VectorIndexBuilder.pqSampleRows * options.sampleRate / 256)
+            guard n >= ProductQuantizer.numCentroids else {
+                throw LanceError.invalid("PQ training needs at least \(ProductQuantizer.numCentroids) vectors, the column has \(rows.count)")
+            }
+            var train = sample(rowsConst, count: n, salt: 2)
+            if options.metric.usesResiduals { subtractCentroids(&train, table: ivf) }
+            let data = train, dim = self.dim, iters = options.maxIterations, seed = self.seed
+            let done = Counter()
+            report(.trainingPQ, 0, m)
+            let parts = await ParallelJobs.map(m) { s in
+                let r = KMeansTrainer.train(data: ProductQuantizer.subVectors(data, dim: dim, numSubVectors: m, m: s),
+                                            dim: dim / m, k: ProductQuantizer.numCentroids, metric: .l2,
+                                            seed: seed &+ 0x5051 &+ UInt64(s), maxIterations: iters).centroids
+                self.report(.trainingPQ, done.increment(), m)
+                return r
+            }
+            trainedPQ = ProductQuantizer.assemble(dim: dim, numSubVectors: m, centroids: parts)
+        }
+        let pq = trainedPQ
+        // Assign every vector (and encode it).
+        let chunk = 4096
+        let chunks = (rows.count + chunk - 1) / chunk
+        let encoded = Counter()
+        report(.encoding, 0, rows.count)
+        let results = await ParallelJobs.map(chunks) { c -> (partitions: [UInt32], codes: [UInt8]) in
+            let start = c * chunk, n = min(chunk, rowsConst.count - start)
+            var part = [UInt32](repeating: 0, count: n)
+            var codes = [UInt8]()
+            rowsConst.values.withUnsafeBufferPointer { vp in
+                let base = vp.baseAddress! + start * self.dim
+                part.withUnsafeMutableBufferPointer { pp in
+                    ivf.assign(base, stride: self.dim, count: n, membership: pp.baseAddress!, distances: nil)
+                }
+                if let pq {
+                    codes = [UInt8](repeating: 0, count: n * pq.numSubVectors)
+                    if self.options.metric.usesResiduals {
+                        var resid = Array(UnsafeBufferPointer(start: base, count: n * self.dim))
+                        VectorIndexBuilder.subtract(&resid, membership: part, table: ivf)
+                        resid.withUnsafeBufferPointer { rp in
+                            codes.withUnsafeMutableBufferPointer { cp in
+                                pq.encode(rp.baseAddress!, stride: self.dim, count: n, into: cp.baseAddress!)
+                            }
+                        }
+                    } else {
+                        codes.withUnsafeMutableBufferPointer { cp in
+                            pq.encode(base, stride: self.dim, count: n, into: cp.baseAddress!)
+                        }
+                    }
+                }
+            }
+            self.report(.encoding, encoded.add(n), rowsConst.count)
+            return (part, codes)
+        }
+        var partitions = [UInt32]()
+        partitions.reserveCapacity(rows.count)
+        var codes = [UInt8]()
+        for r in results {
+            partitions += r.partitions
+            codes += r.codes
+        }
+        report(.writing, 0, 2)
+        return try await write(rows: rows, partitions: partitions, codes: codes, ivf: ivf, loss: loss, pq: pq)
+    }
+
+    // MARK: - Reading
+
+    /// All non-null vectors of the column with their row ids, as float32.
+    func readVectors(expected: Int) async throws -> VectorRows {
+        var out = VectorRows(dim: dim)
+        out.rowIds.reserveCapacity(expected)
+        out.values.reserveCapacity(expected * dim)
+        report(.reading, 0, expected)
+        for try await batch in dataset.scan(columns: [column], withRowId: true) {
+            guard let col = batch.column(column), let ids = batch.column(VirtualColumn.rowId) else {
+                throw LanceError(.internal, "scan did not return `\(column)` and row ids")
+            }
+            try VectorIndexBuilder.append(col, ids: ids, dim: dim, to: &out)
+            report(.reading, out.count, expected)
+        }
+        return out
+    }
+
+    static func append(_ col: ArrayData, ids: ArrayData, dim: Int, to out: inout VectorRows) throws {
+        guard col.children.count == 1 else { throw LanceError(.internal, "vector column without items") }
+        let items = col.children[0]
+        guard items.count >= col.count * dim, let buf = items.buffers.first else {
+            throw LanceError(.internal, "vector column items are short")
+        }
+        let idBuf = ids.buffers[0]
+        for r in 0 ..< col.count where !col.isNull(r) {
+            out.rowIds.append(idBuf.load(UInt64.self, at: r))
+            switch items.type {
+            case .float32:
+                buf.withUnsafeBytes { raw in
+                    let p = raw.baseAddress!.assumingMemoryBound(to: Float.self) + r * dim
+                    out.values.append(contentsOf: UnsafeBufferPointer(start: p, count: dim))
+                }
+            case .float64:
+                for d in 0 ..< dim { out.values.append(Float(buf.load(Double.self, at: r * dim + d))) }
+            case .float16:
+                for d in 0 ..< dim { out.values.append(DistanceKernels.halfToFloat(buf.load(UInt16.self, at: r * dim + d))) }
+            default:
+                throw LanceError(.internal, "unexpected vector item type \(items.type)")
+            }
+        }
+    }
+
+    func normalize(_ rows: inout VectorRows) {
+        let dim = self.dim, n = rows.count
+        rows.values.withUnsafeMutableBufferPointer { v in
+            for r in 0 ..< n {
+                let s = DistanceKernels.normSquared(v.baseAddress! + r * dim, count: dim)
+                guard s > 0 else { continue }
+                let inv = 1 / s.squareRoot()
+                for d in 0 ..< dim { v[r * dim + d] *= inv }
+            }
+        }
+    }
+
+    /// `count` rows chosen at random (all rows when `count` covers them), non-finite rows left out,
+    /// in row order.
+    func sample(_ rows: VectorRows, count: Int, salt: UInt64) -> [Float] {
+        let n = rows.count
+        var picked: [Int]
+        if count >= n {
+            picked = Array(0 ..< n)
+        } else {
+            var rng = SeededGenerator(seed: seed ^ (salt &* 0x9E37_79B9_7F4A_7C15))
+            var swaps: [Int: Int] = [:]
+            picked = []
+            picked.reserveCapacity(count)
+            for i in 0 ..< count {
+                let j = i + Int(rng.next() % UInt64(n - i))
+                let vj = swaps[j] ?? j
+                swaps[j] = swaps[i] ?? i
+                picked.append(vj)
+            }
+            picked.sort()
+        }
+        var out = [Float]()
+        out.reserveCapacity(picked.count * dim)
+        rows.values.withUnsafeBufferPointer { v in
+            for r in picked {
+                let row = UnsafeBufferPointer(rebasing: v[r * dim ..< (r + 1) * dim])
+                if row.allSatisfy({ $0.isFinite }) { out.append(contentsOf: row) }
+            }
+        }
+        return out
+    }
+
+    func subtractCentroids(_ data: inout [Float], table: CentroidTable) {
+        let (membership, _) = table.assign(data)
+        VectorIndexBuilder.subtract(&data, membership: membership, table: table)
+    }
+
+    static func subtract(_ data: inout [Float], membership: [UInt32], table: CentroidTable) {
+        let dim = table.dim
+        table.centroids.withUnsafeBufferPointer { c in
+            data.withUnsafeMutableBufferPointer { v in
+                for r in 0 ..< membership.count {
+                    let cb = Int(membership[r]) * dim
+                    for d in 0 ..< dim { v[r * dim + d] -= c[cb + d] }
+                }
+            }
+        }
+    }
+
+    // MARK: - Writing
+
+    func write(rows: VectorRows, partitions: [UInt32], codes: [UInt8], ivf: CentroidTable, loss: Double,
+               pq: ProductQuantizer?) async throws -> Dataset {
+        let p = ivf.k
+        // Stable counting sort by partition.
+        var lengths = [Int](repeating: 0, count: p)
+        for x in partitions { lengths[Int(x)] += 1 }
+        var offsets = [Int](repeating: 0, count: p)
+        for i in 1 ..< max(1, p) { offsets[i] = offsets[i - 1] + lengths[i - 1] }
+        var order = [Int](repeating: 0, count: partitions.count)
+        var cursor = offsets
+        for (r, x) in partitions.enumerated() {
+            order[cursor[Int(x)]] = r
+            cursor[Int(x)] += 1
+        }
+        let rowIds = order.map { rows.rowIds[$0] }
+
+        let uuid = UUID()
+        let uuidString = uuid.uuidString.lowercased()
+        let dir = "_indices/" + uuidString
+        let metricName = options.metric.rawValue
+
+        // auxiliary.idx
+        var ivfAux = Lance_Index_Pb_IVF()
+        ivfAux.offsets = offsets.map(UInt64.init)
+        ivfAux.lengths = lengths.map(UInt32.init)
+        let auxFields: [Field]
+        var auxMeta: [String: String] = ["lance:ivf": "1", "distance_type": metricName]
+        let payload: ArrayData
+        if let pq {
+            let ms = pq.numSubVectors
+            var stored = [UInt8](repeating: 0, count: codes.count)
+            // Per partition, codes sub-vector-major ("transposed").
+            for part in 0 ..< p {
+                let n = lengths[part], o = offsets[part]
+                for i in 0 ..< n {
+                    let src = order[o + i] * ms
+                    for s in 0 ..< ms { stored[o * ms + s * n + i] = codes[src + s] }
+                }
+            }
+            payload = .fixedSizeList(.primitive(.uint8, values: stored), size: ms)
+            auxFields = [Field("_rowid", .uint64), Field("__pq_code", payload.type)]
+            let storage = "{\"codebook_position\":2,\"nbits\":8,\"num_sub_vectors\":\(ms),\"dimension\":\(dim),\"codebook_tensor\":[],\"transposed\":true}"
+            auxMeta["storage_metadata"] = jsonArray([storage])
+        } else {
+            var flat = [Float](repeating: 0, count: order.count * dim)
+            rows.values.withUnsafeBufferPointer { v in
+                for (i, r) in order.enumerated() {
+                    for d in 0 ..< dim { flat[i * dim + d] = v[r * dim + d] }
+                }
+            }
+            payload = .fixedSizeList(.primitive(.float32, values: flat), size: dim)
+            auxFields = [Field("_rowid", .uint64), Field("flat", payload.type, nullable: false)]
+            auxMeta["storage_metadata"] = jsonArray(["{\"dim\":\(dim)}"])
+        }
+        let auxSchema = Schema(auxFields, metadata: auxMeta)
+        let auxBatch = try RecordBatch(schema: auxSchema, columns: [.primitive(.uint64, values: rowIds), payload])
+        var auxBuffers: [[UInt8]] = [try ivfAux.serializedBytes()]
+        if let pq {
+            var t = Lance_Index_Pb_Tensor()
+            t.dataType = .float32
+            t.shape = [UInt32(ProductQuantizer.numCentroids), UInt32(dim)]
+            t.data = pq.codebook.withUnsafeBytes { Data($0) }
+            auxBuffers.append(try t.serializedBytes())
+        }
+        let auxBytes = try await VectorIndexBuilder.lanceFile(schema: auxSchema, batch: auxBatch, globalBuffers: auxBuffers)
+        try await dataset.store.put(dir + "/auxiliary.idx", auxBytes)
+        report(.writing, 1, 2)
+
+        // index.idx
+        var ivfIndex = Lance_Index_Pb_IVF()
+        var ct = Lance_Index_Pb_Tensor()
+        ct.dataType = .float32
+        ct.shape = [UInt32(p), UInt32(dim)]
+        ct.data = ivf.centroids.withUnsafeBytes { Data($0) }
+        ivfIndex.centroidsTensor = ct
+        ivfIndex.offsets = [UInt64](repeating: 0, count: p)
+        ivfIndex.lengths = [UInt32](repeating: 0, count: p)
+        ivfIndex.loss = loss
+        let indexSchema = Schema([Field("__flat_marker", .uint64, nullable: false)], metadata: [
+            "lance:ivf": "1",
+            "lance:index": "{\"type\":\"\(options.type.rawValue)\",\"distance_type\":\"\(metricName)\"}",
+            "lance:flat": jsonArray([String](repeating: "", count: p)),
+        ])
+        let indexBytes = try await VectorIndexBuilder.lanceFile(schema: indexSchema, batch: nil,
+                                                                globalBuffers: [try ivfIndex.serializedBytes()])
+        try await dataset.store.put(dir + "/index.idx", indexBytes)
+        report(.writing, 2, 2)
+
+        let meta = try indexMetadata(uuid: uuid, files: [("auxiliary.idx", auxBytes.count), ("index.idx", indexBytes.count)])
+        return try await Committer.commit(store: dataset.store, uri: dataset.uri, readVersion: dataset.version,
+                                          operation: .createIndex(new: [meta], removed: replaced))
+    }
+
+    func jsonArray(_ strings: [String]) -> String {
+        "[" + strings.map { s -> String in
+            var o = "\""
+            for ch in s.unicodeScalars {
+                switch ch {
+                case "\"": o += "\\\""
+                case "\\": o += "\\\\"
+                default: o.unicodeScalars.append(ch)
+                }
+            }
+            return o + "\""
+        }.joined(separator: ",") + "]"
+    }
+
+    /// A Lance 2.2 file in memory: the schema (ids numbered from 0), one batch, extra global buffers 1, 2, ….
+    static func lanceFile(schema: Schema, batch: RecordBatch?, globalBuffers: [[UInt8]]) async throws -> [UInt8] {
+        let sink = MemoryFileSink()
+        let writer = try LanceFileWriter(object: sink, schema: LanceSchema(assigningIdsTo: schema), version: .v2_2)
+        for b in globalBuffers { _ = await writer.addGlobalBuffer(b) }
+        if let batch { try await writer.write(batch) }
+        _ = try await writer.finish()
+        return await sink.bytes
+    }
+
+    /// The manifest entry of the new index, with pylance 14's fields (including the file list, field 10).
+    func indexMetadata(uuid: UUID, files: [(String, Int)]) throws -> Lance_Table_IndexMetadata {
+        var m = Lance_Table_IndexMetadata()
+        m.uuid.uuid = withUnsafeBytes(of: uuid.uuid) { Data($0) }
+        m.fields = [field.id]
+        m.name = name
+        m.datasetVersion = dataset.version
+        m.fragmentBitmap = Data(RoaringBitmap(dataset.fragments.map { UInt32(truncatingIfNeeded: $0.id) }).serialized())
+        var details = ProtoWriter()
+        if options.metric.protoValue != 0 { details.varintField(1, UInt64(options.metric.protoValue)) }
+        if options.type == .ivfPQ {
+            var pqd = ProtoWriter()
+            pqd.varintField(1, 8)
+            pqd.varintField(2, UInt64(options.numSubVectors ?? VectorIndexBuilder.defaultSubVectors(dim: dim)))
+            details.bytesField(4, pqd.bytes)
+        } else {
+            details.bytesField(8, [])
+        }
+        var params: [(String, String)] = [
+            ("lance.ivf.max_iters", "\(options.maxIterations)"),
+            ("lance.ivf.sample_rate", "\(options.sampleRate)"),
+            ("lance.ivf.shuffle_partition_batches", "10240"),
+            ("lance.ivf.shuffle_partition_concurrency", "2"),
+            ("lance.skip_transpose", "false"),
+        ]
+        if options.type == .ivfPQ {
+            params += [("lance.pq.kmeans_redos", "1"), ("lance.pq.max_iters", "\(options.maxIterations)"),
+                       ("lance.pq.sample_rate", "\(options.sampleRate)")]
+        }
+        for (k, v) in params.sorted(by: { $0.0 < $1.0 }) {
+            var e = ProtoWriter()
+            e.bytesField(1, Array(k.utf8))
+            e.bytesField(2, Array(v.utf8))
+            details.bytesField(9, e.bytes)
+        }
+        var any = Google_Protobuf_Any()
+        any.typeURL = "/lance.index.pb.VectorIndexDetails"
+        any.value = Data(details.bytes)
+        m.indexDetails = any
+        m.indexVersion = 1
+        m.createdAt = UInt64(Date().timeIntervalSince1970 * 1000)
+        // Field 10 (the index's files and sizes) is not in our .proto: append it and let decoding keep it
+        // as an unknown field, which serialisation writes back.
+        var bytes: [UInt8] = try m.serializedBytes()
+        var tail = ProtoWriter()
+        for (path, size) in files {
+            var f = ProtoWriter()
+            f.bytesField(1, Array(path.utf8))
+            f.varintField(2, UInt64(size))
+            tail.bytesField(10, f.bytes)
+        }
+        bytes += tail.bytes
+        return try Lance_Table_IndexMetadata(serializedBytes: bytes)
+    }
+}
+
+/// A minimal protobuf writer for messages our .proto files do not describe.
+struct ProtoWriter {
+    var bytes: [UInt8] = []
+
+    mutating func varint(_ v: UInt64) {
+        var v = v
+        while v >= 0x80 {
+            bytes.append(UInt8(v & 0x7F) | 0x80)
+            v >>= 7
+        }
+        bytes.append(UInt8(v))
+    }
+
+    mutating func varintField(_ number: Int, _ v: UInt64) {
+        varint(UInt64(number) << 3)
+        varint(v)
+    }
+
+    mutating func bytesField(_ number: Int, _ b: [UInt8]) {
+        varint(UInt64(number) << 3 | 2)
+        varint(UInt64(b.count))
+        bytes += b
+    }
+}
+
+/// A thread-safe counter for progress reports.
+final class Counter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = 0
+
+    func increment() -> Int { add(1) }
+
+    func add(_ n: Int) -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        value += n
+        return value
+    }
+}

@@ -1,0 +1,141 @@
+import Foundation
+import LanceArrow
+import LanceCore
+import LanceFile
+import LanceKernels
+
+/// A fixed-size-list column of float16/float32/float64 that vector search can rank.
+struct VectorColumn: Sendable {
+    let field: LanceField
+    let dim: Int
+    let itemType: DataType
+
+    var name: String { field.name }
+
+    static func isVector(_ type: DataType) -> (dim: Int, item: DataType)? {
+        guard case .fixedSizeList(let item, let n) = type, n > 0,
+              [DataType.float16, .float32, .float64].contains(item.type) else { return nil }
+        return (n, item.type)
+    }
+}
+
+extension Dataset {
+    /// The vector column named `name`, or the dataset's only vector column when nil.
+    func vectorColumn(_ name: String?) throws -> VectorColumn {
+        if let name {
+            guard let f = lanceSchema.field(named: name) else {
+                throw LanceError(.invalidInput,
+                                 "no column named `\(name)` (columns: \(lanceSchema.fields.map(\.name).joined(separator: ", ")))",
+                                 column: name)
+            }
+            guard let (dim, item) = VectorColumn.isVector(f.type) else {
+                throw LanceError(.invalidInput,
+                                 "column `\(name)` is \(f.type), not a vector column (fixed_size_list of float16/float32/float64)",
+                                 column: name)
+            }
+            return VectorColumn(field: f, dim: dim, itemType: item)
+        }
+        let candidates = lanceSchema.fields.compactMap { f in VectorColumn.isVector(f.type).map { (f, $0) } }
+        guard candidates.count == 1, let (f, v) = candidates.first else {
+            throw LanceError(.invalidInput, candidates.isEmpty
+                ? "the dataset has no vector column (fixed_size_list of float16/float32/float64)"
+                : "the dataset has several vector columns (\(candidates.map(\.0.name).joined(separator: ", "))); name one")
+        }
+        return VectorColumn(field: f, dim: v.dim, itemType: v.item)
+    }
+
+    /// Exact k-nearest over `fragments` (row addresses allowed by `mask`), in parallel over row ranges.
+    func exactSearch(column: VectorColumn, query: [Float], metric: DistanceMetric, k: Int, mask: RowMask,
+                     fragments: [Fragment]) async throws -> [Neighbor] {
+        let chunk = max(1024, 262_144 / max(1, column.dim))
+        var units: [(fragment: Fragment, rows: Range<Int>)] = []
+        for f in fragments where mask.fragments[f.id] != nil {
+            var s = 0
+            while s < f.physicalRows {
+                let e = min(f.physicalRows, s + chunk)
+                units.append((f, s ..< e))
+                s = e
+            }
+        }
+        if units.isEmpty || k == 0 { return [] }
+        let width = max(1, ProcessInfo.processInfo.activeProcessorCount)
+        // Contiguous groups of units per task: each task keeps its file readers open.
+        let groups = min(width, units.count)
+        var total = TopK(k: k)
+        try await withThrowingTaskGroup(of: TopK.self) { group in
+            for g in 0 ..< groups {
+                let mine = stride(from: g, to: units.count, by: groups).map { units[$0] }
+                group.addTask {
+                    var top = TopK(k: k)
+                    var readers: [UInt64: FragmentReader] = [:]
+                    for (f, rows) in mine {
+                        var reader = readers[f.id] ?? FragmentReader(dataset: self, fragment: f)
+                        let arrays = try await reader.decode([column.field], .range(rows))
+                        readers[f.id] = reader
+                        try Dataset.score(arrays[0], column: column, query: query, metric: metric,
+                                          baseAddress: f.id << 32 | UInt64(rows.lowerBound), mask: mask, into: &top)
+                    }
+                    return top
+                }
+            }
+            for try await t in group { total.merge(t) }
+        }
+        return total.sorted()
+    }
+
+    /// Distances from `query` to each row of a decoded vector column, pushed into `top` for allowed, non-null rows.
+    static func score(_ array: ArrayData, column: VectorColumn, query: [Float], metric: DistanceMetric,
+                      baseAddress: UInt64, mask: RowMask, into top: inout TopK) throws {
+        let n = array.count, dim = column.dim
+        guard n > 0 else { return }
+        guard array.children.count == 1, let buf = array.children[0].buffers.first,
+              buf.count >= n * dim * (column.itemType.byteWidth ?? 4) else {
+            throw LanceError(.internal, "vector column `\(column.name)` decoded short", column: column.name)
+        }
+        var dist = [Float](repeating: .nan, count: n)
+        buf.withUnsafeBytes { raw in
+            query.withUnsafeBufferPointer { q in
+                dist.withUnsafeMutableBufferPointer { out in
+                    switch column.itemType {
+                    case .float32:
+                        let v = UnsafeBufferPointer(start: raw.baseAddress!.assumingMemoryBound(to: Float.self), count: n * dim)
+                        DistanceKernels.batch(metric, query: q, vectors: v, dim: dim, out: out)
+                    case .float16:
+                        let v = UnsafeBufferPointer(start: raw.baseAddress!.assumingMemoryBound(to: UInt16.self), count: n * dim)
+                        DistanceKernels.batch(metric, query: q, halfVectors: v, dim: dim, out: out)
+                    default:
+                        let v = UnsafeBufferPointer(start: raw.baseAddress!.assumingMemoryBound(to: Double.self), count: n * dim)
+                        let qd = q.map(Double.init)
+                        qd.withUnsafeBufferPointer { qq in
+                            DistanceKernels.batch(metric, query: qq, vectors: v, dim: dim, out: out)
+                        }
+                    }
+                }
+            }
+        }
+        let adjust: Float = metric == .dot ? 1 : 0  // the reference's dot distance is 1 − dot
+        let hasNulls = array.nullCount > 0
+        for i in 0 ..< n {
+            let d = dist[i] + adjust
+            guard d <= top.threshold else { continue }
+            if hasNulls && array.isNull(i) { continue }
+            let a = baseAddress &+ UInt64(i)
+            if mask.allows(a) { top.push(d, id: a) }
+        }
+    }
+
+    /// Exact distances from `query` to the rows at `addresses` (NaN for a null vector), in order.
+    func exactDistances(column: VectorColumn, query: [Float], metric: DistanceMetric,
+                        addresses: [UInt64]) async throws -> [Float] {
+        if addresses.isEmpty { return [] }
+        let batch = try await take(rowAddresses: addresses, columns: [column.name])
+        guard let array = batch.column(column.name) else { throw LanceError(.internal, "take lost the vector column") }
+        var out = [Float](repeating: .nan, count: addresses.count)
+        var top = TopK(k: addresses.count)
+        // Score with positions as ids, then scatter back.
+        let all = RowMask(fragments: [0: .all(addresses.count)])
+        try Dataset.score(array, column: column, query: query, metric: metric, baseAddress: 0, mask: all, into: &top)
+        for n in top.sorted() { out[Int(n.id)] = n.distance }
+        return out
+    }
+}

@@ -1,0 +1,309 @@
+import Foundation
+import LanceArrow
+import LanceCore
+import LanceFile
+import LanceIO
+import LanceKernels
+import LanceProto
+import SwiftProtobuf
+import Synchronization
+
+/// An IVF vector index (IVF_PQ or IVF_FLAT) loaded from `_indices/<uuid>/index.idx` and `auxiliary.idx`, in the
+/// layout pylance 14 writes: index.idx holds the IVF centroids (global buffer named by the `lance:ivf` schema
+/// metadata) and `lance:index` = {"type", "distance_type"}; auxiliary.idx holds `_rowid` plus `__pq_code`
+/// (fixed_size_list<uint8, m>, transposed per partition) or `flat` vectors, sorted by partition, the partition
+/// offsets/lengths in its own IVF buffer, and (PQ) the codebook tensor at `storage_metadata[0].codebook_position`.
+final class LoadedVectorIndex: Sendable {
+    enum Kind: Sendable { case pq, flat }
+
+    let uuid: String
+    let kind: Kind
+    let metric: DistanceMetric
+    let dim: Int
+    let numPartitions: Int
+    let centroids: [Float]
+    let offsets: [Int]
+    let lengths: [Int]
+    let rowIds: [UInt64]
+    /// PQ: `total × m` codes, each partition's block transposed (sub-vector major). Empty for FLAT.
+    let codes: [UInt8]
+    let numSubVectors: Int
+    let codebook: [Float]
+    /// FLAT: `total × dim` vectors.
+    let vectors: [Float]
+    /// Fragments the index covers.
+    let fragmentIds: Set<UInt64>
+
+    init(uuid: String, kind: Kind, metric: DistanceMetric, dim: Int, centroids: [Float], offsets: [Int], lengths: [Int],
+         rowIds: [UInt64], codes: [UInt8], numSubVectors: Int, codebook: [Float], vectors: [Float],
+         fragmentIds: Set<UInt64>) {
+        self.uuid = uuid
+        self.kind = kind
+        self.metric = metric
+        self.dim = dim
+        self.numPartitions = offsets.count
+        self.centroids = centroids
+        self.offsets = offsets
+        self.lengths = lengths
+        self.rowIds = rowIds
+        self.codes = codes
+        self.numSubVectors = numSubVectors
+        self.codebook = codebook
+        self.vectors = vectors
+        self.fragmentIds = fragmentIds
+    }
+
+    static let cache = Mutex<[String: LoadedVectorIndex]>([:])
+
+    /// Loads (or returns the cached copy of) the index `uuid` of `dataset`.
+    static func load(dataset: Dataset, uuid: String, column: VectorColumn, fragmentIds: [UInt32]) async throws
+        -> LoadedVectorIndex
+    {
+        let key = dataset.store.root + "|" + uuid
+        if let hit = cache.withLock({ $0[key] }) { return hit }
+        let loaded = try await read(dataset: dataset, uuid: uuid, column: column,
+                                    fragmentIds: Set(fragmentIds.map(UInt64.init)))
+        cache.withLock { $0[key] = loaded }
+        return loaded
+    }
+
+    static func json(_ text: String?, path: String, what: String) throws -> Any {
+        guard let text, let data = text.data(using: .utf8),
+              let v = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]) else {
+            throw LanceError.corrupt("index metadata `\(what)` is missing or not JSON", path: path)
+        }
+        return v
+    }
+
+    static func globalBuffer(_ r: LanceFileReader, key: String?, path: String) async throws -> Buffer {
+        guard let key, let i = Int(key), i >= 0, i < r.globalBuffers.count else {
+            throw LanceError.corrupt("index file names global buffer `\(key ?? "")`, which it does not have", path: path)
+        }
+        guard r.globalBuffers[i].size <= UInt64(r.object.size) else {
+            throw LanceError.corrupt("index global buffer \(i) is larger than the file", path: path)
+        }
+        return try await r.globalBuffer(i)
+    }
+
+    static func floats(_ t: Lance_Index_Pb_Tensor, count: Int, path: String, what: String) throws -> [Float] {
+        let data = [UInt8](t.data)
+        func need(_ width: Int) throws {
+            guard data.count == count * width else {
+                throw LanceError.corrupt("\(what) tensor has \(data.count) bytes, expected \(count) values", path: path)
+            }
+        }
+        switch t.dataType {
+        case .float32:
+            try need(4)
+            return data.withUnsafeBytes { raw in (0 ..< count).map { raw.loadUnaligned(fromByteOffset: $0 * 4, as: Float.self) } }
+        case .float64:
+            try need(8)
+            return data.withUnsafeBytes { raw in (0 ..< count).map { Float(raw.loadUnaligned(fromByteOffset: $0 * 8, as: Double.self)) } }
+        case .float16:
+            try need(2)
+            return data.withUnsafeBytes { raw in
+                (0 ..< count).map { DistanceKernels.halfToFloat(raw.loadUnaligned(fromByteOffset: $0 * 2, as: UInt16.self)) }
+            }
+        default:
+            throw LanceError.unsupported("\(what) tensor of type \(t.dataType) is not supported", path: path)
+        }
+    }
+
+    static func read(dataset: Dataset, uuid: String, column: VectorColumn, fragmentIds: Set<UInt64>) async throws
+        -> LoadedVectorIndex
+    {
+        let dir = "_indices/" + uuid
+        // index.idx: type, metric, centroids.
+        let indexReader = try await LanceFileReader.open(try await dataset.store.open(dir + "/index.idx"))
+        let ip = indexReader.path
+        let imeta = try indexReader.schema().metadata
+        guard let info = try json(imeta["lance:index"], path: ip, what: "lance:index") as? [String: Any],
+              let type = info["type"] as? String else {
+            throw LanceError.corrupt("index metadata `lance:index` has no type", path: ip)
+        }
+        let kind: Kind
+        switch type.uppercased() {
+        case "IVF_PQ": kind = .pq
+        case "IVF_FLAT": kind = .flat
+        default: throw LanceError.unsupported("vector index type \(type) is not supported", path: ip)
+        }
+        guard let metricName = info["distance_type"] as? String, let metric = DistanceMetric(name: metricName) else {
+            throw LanceError.unsupported("index distance type `\(info["distance_type"] ?? "")` is not supported", path: ip)
+        }
+        let ivf = try Lance_Index_Pb_IVF(serializedBytes: try await globalBuffer(indexReader, key: imeta["lance:ivf"], path: ip).bytes)
+        let dim = column.dim
+        let p: Int
+        let centroids: [Float]
+        if ivf.hasCentroidsTensor {
+            let shape = ivf.centroidsTensor.shape
+            guard shape.count == 2, Int(shape[1]) == dim, shape[0] > 0 else {
+                throw LanceError.corrupt("IVF centroids have shape \(shape), expected [partitions, \(dim)]", path: ip)
+            }
+            p = Int(shape[0])
+            centroids = try floats(ivf.centroidsTensor, count: p * dim, path: ip, what: "IVF centroids")
+        } else {
+            guard !ivf.centroids.isEmpty, ivf.centroids.count % dim == 0 else {
+                throw LanceError.corrupt("IVF centroids do not match the dimension \(dim)", path: ip)
+            }
+            p = ivf.centroids.count / dim
+            centroids = ivf.centroids
+        }
+        // auxiliary.idx: partitions, row ids, codes / vectors, codebook.
+        let auxReader = try await LanceFileReader.open(try await dataset.store.open(dir + "/auxiliary.idx"))
+        let ap = auxReader.path
+        let aschema = try auxReader.schema()
+        let ameta = aschema.metadata
+        let auxIVF = try Lance_Index_Pb_IVF(serializedBytes: try await globalBuffer(auxReader, key: ameta["lance:ivf"], path: ap).bytes)
+        guard auxIVF.offsets.count == p, auxIVF.lengths.count == p else {
+            throw LanceError.corrupt("auxiliary IVF has \(auxIVF.lengths.count) partitions, the index \(p)", path: ap)
+        }
+        let total = Int(auxReader.rowCount)
+        var offsets: [Int] = [], lengths: [Int] = []
+        for i in 0 ..< p {
+            let o = auxIVF.offsets[i], l = UInt64(auxIVF.lengths[i])
+            guard o <= UInt64(total), l <= UInt64(total) - o else {
+                throw LanceError.corrupt("partition \(i) (offset \(o), length \(l)) exceeds \(total) rows", path: ap)
+            }
+            offsets.append(Int(o))
+            lengths.append(Int(l))
+        }
+        let columns = try auxReader.defaultColumnMap()
+        guard let idField = aschema.fields.first(where: { $0.name == "_rowid" }), idField.type == .uint64 else {
+            throw LanceError.corrupt("auxiliary index file has no uint64 `_rowid` column", path: ap)
+        }
+        let ids = try await auxReader.read(idField, columns: columns, rows: 0 ..< total)
+        guard ids.count == total, ids.nullCount == 0 else { throw LanceError.corrupt("bad `_rowid` column", path: ap) }
+        let rowIds = ids.buffers[0].toArray(of: UInt64.self)
+        var codes: [UInt8] = [], codebook: [Float] = [], vectors: [Float] = [], m = 0
+        switch kind {
+        case .pq:
+            guard let list = try json(ameta["storage_metadata"], path: ap, what: "storage_metadata") as? [Any],
+                  let first = list.first as? String,
+                  let sm = try json(first, path: ap, what: "storage_metadata[0]") as? [String: Any] else {
+                throw LanceError.corrupt("PQ storage metadata is malformed", path: ap)
+            }
+            let nbits = (sm["nbits"] as? Int) ?? 8
+            guard nbits == 8 else { throw LanceError.unsupported("\(nbits)-bit PQ codes are not supported", path: ap) }
+            guard let ms = sm["num_sub_vectors"] as? Int, let d = sm["dimension"] as? Int, d == dim, ms > 0, dim % ms == 0 else {
+                throw LanceError.corrupt("PQ storage metadata does not match the column's dimension \(dim)", path: ap)
+            }
+            if let transposed = sm["transposed"] as? Bool, !transposed {
+                throw LanceError.unsupported("non-transposed PQ storage is not supported", path: ap)
+            }
+            m = ms
+            let position = (sm["codebook_position"] as? Int).map(String.init)
+            let cb = try Lance_Index_Pb_Tensor(serializedBytes: try await globalBuffer(auxReader, key: position, path: ap).bytes)
+            guard cb.shape.count == 2, cb.shape[0] == 256, Int(cb.shape[1]) == dim else {
+                throw LanceError.corrupt("PQ codebook has shape \(cb.shape), expected [256, \(dim)]", path: ap)
+            }
+            codebook = try floats(cb, count: 256 * dim, path: ap, what: "PQ codebook")
+            do {
+                try PQ.validate(dim: dim, numSubVectors: m, numCentroids: 256, codebookCount: codebook.count)
+            } catch {
+                throw LanceError.corrupt(error.description, path: ap)
+            }
+            guard let codeField = aschema.fields.first(where: { $0.name == "__pq_code" }),
+                  case .fixedSizeList(let item, let n) = codeField.type, item.type == .uint8, n == m else {
+                throw LanceError.corrupt("auxiliary index file has no `__pq_code` fixed_size_list<uint8, \(m)>", path: ap)
+            }
+            let arr = try await auxReader.read(codeField, columns: columns, rows: 0 ..< total)
+            guard arr.count == total, let child = arr.children.first, let buf = child.buffers.first,
+                  buf.count >= total * m else {
+                throw LanceError.corrupt("`__pq_code` decoded short", path: ap)
+            }
+            codes = Array(buf.bytes.prefix(total * m))
+        case .flat:
+            guard let flatField = aschema.fields.first(where: { $0.name == "flat" }),
+                  let (d, item) = VectorColumn.isVector(flatField.type), d == dim, item == .float32 else {
+                throw LanceError.corrupt("auxiliary index file has no `flat` fixed_size_list<float32, \(dim)>", path: ap)
+            }
+            let arr = try await auxReader.read(flatField, columns: columns, rows: 0 ..< total)
+            guard arr.count == total, let child = arr.children.first, let buf = child.buffers.first,
+                  buf.count >= total * dim * 4 else {
+                throw LanceError.corrupt("`flat` decoded short", path: ap)
+            }
+            vectors = Array(buf.toArray(of: Float.self).prefix(total * dim))
+        }
+        return LoadedVectorIndex(uuid: uuid, kind: kind, metric: metric, dim: dim, centroids: centroids, offsets: offsets,
+                                 lengths: lengths, rowIds: rowIds, codes: codes, numSubVectors: m, codebook: codebook,
+                                 vectors: vectors, fragmentIds: fragmentIds)
+    }
+
+    /// The `nprobes` partitions whose centroids are nearest the (normalised, for cosine) query.
+    func probe(_ q: [Float], nprobes: Int) -> [Int] {
+        var top = TopK(k: min(max(1, nprobes), numPartitions))
+        q.withUnsafeBufferPointer { qp in
+            centroids.withUnsafeBufferPointer { c in
+                for i in 0 ..< numPartitions {
+                    let cv = c.baseAddress! + i * dim
+                    let d = metric == .dot ? -DistanceKernels.dot(qp.baseAddress!, cv, count: dim)
+                        : DistanceKernels.l2Squared(qp.baseAddress!, cv, count: dim)
+                    top.push(d, id: UInt64(i))
+                }
+            }
+        }
+        return top.sorted().map { Int($0.id) }
+    }
+
+    /// Approximate k-nearest among the probed partitions' rows allowed by `mask` (ids are row ids).
+    /// Distances: the PQ estimate (IVF_PQ) or the exact distance (IVF_FLAT), in the reference's units.
+    func search(_ query: [Float], nprobes: Int, k: Int, mask: RowMask) -> [Neighbor] {
+        var q = query
+        if metric == .cosine {
+            let n = DistanceKernels.dot(q, q).squareRoot()
+            if n > 0 { q = q.map { $0 / n } }
+        }
+        var top = TopK(k: k)
+        let parts = probe(q, nprobes: nprobes)
+        let m = numSubVectors
+        let tableMetric: DistanceMetric = metric == .dot ? .dot : .l2
+        let adjust: Float = metric == .dot ? 1 : 0
+        var table = [Float](repeating: 0, count: max(1, m * 256))
+        var resid = [Float](repeating: 0, count: dim)
+        var dist = [Float]()
+        for part in parts {
+            let n = lengths[part], o = offsets[part]
+            if n == 0 { continue }
+            if dist.count < n { dist = [Float](repeating: 0, count: n) }
+            switch kind {
+            case .pq:
+                if metric == .dot {
+                    resid = q
+                } else {
+                    for d in 0 ..< dim { resid[d] = q[d] - centroids[part * dim + d] }
+                }
+                resid.withUnsafeBufferPointer { r in codebook.withUnsafeBufferPointer { cb in
+                    table.withUnsafeMutableBufferPointer { t in
+                        PQ.distanceTable(query: r, codebook: cb, numSubVectors: m, numCentroids: 256, metric: tableMetric,
+                                         into: t)
+                    } } }
+                table.withUnsafeBufferPointer { t in
+                    codes.withUnsafeBufferPointer { c in
+                        dist.withUnsafeMutableBufferPointer { out in
+                            PQ.adcTransposed(table: t, numSubVectors: m, numCentroids: 256,
+                                             codes: UnsafeBufferPointer(rebasing: c[(o * m) ..< ((o + n) * m)]), count: n,
+                                             out: out)
+                        }
+                    }
+                }
+            case .flat:
+                q.withUnsafeBufferPointer { qp in
+                    vectors.withUnsafeBufferPointer { v in
+                        dist.withUnsafeMutableBufferPointer { out in
+                            DistanceKernels.batch(metric, query: qp,
+                                                  vectors: UnsafeBufferPointer(rebasing: v[(o * dim) ..< ((o + n) * dim)]),
+                                                  dim: dim, out: UnsafeMutableBufferPointer(rebasing: out[0 ..< n]))
+                        }
+                    }
+                }
+            }
+            for i in 0 ..< n {
+                let d = dist[i] + adjust
+                guard d <= top.threshold else { continue }
+                let id = rowIds[o + i]
+                if mask.allows(id) { top.push(d, id: id) }
+            }
+        }
+        return top.sorted()
+    }
+}
