@@ -6,7 +6,9 @@ public struct LanceletCommand: AsyncParsableCommand {
         commandName: "lancelet",
         abstract: "Read, write and search Lance datasets.",
         subcommands: [DemoCommand.self, InfoCommand.self, ScanCommand.self, TakeCommand.self, BenchCommand.self,
-                      BenchChildOpenCount.self])
+                      BenchChildOpenCount.self,
+                      CreateCommand.self, AppendCommand.self, OverwriteCommand.self, VersionsCommand.self,
+                      TagsCommand.self, RestoreCommand.self, CleanupCommand.self])
 
     public init() {}
 
