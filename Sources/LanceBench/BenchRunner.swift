@@ -47,6 +47,8 @@ public struct BenchRunner: Sendable {
         put("meta", .object([("lancelet", .string("dev")), ("rows", .int(n)), ("reps", .int(reps)),
                              ("fragments", .int(ds.fragments.count)), ("cpus", .int(ProcessInfo.processInfo.activeProcessorCount))]))
 
+        if wants("W1b") { try await runW1b(ds, rows: n, put: put) }
+
         if wants("W2") {
             var openCount: [Double] = [], opens: [Double] = [], counts: [Double] = [], walls: [Double] = []
             for _ in 0 ..< max(5, reps) {
@@ -117,7 +119,7 @@ public struct BenchRunner: Sendable {
             put("W5_peak_rss_bytes", .int(Int(PeakMemory.read() ?? 0)))
         }
 
-        for item in BenchRunner.allItems where !["W2", "W3", "W5"].contains(item) && wants(item) {
+        for item in BenchRunner.allItems where !["W1b", "W2", "W3", "W5"].contains(item) && wants(item) {
             put(item, .null)
         }
 

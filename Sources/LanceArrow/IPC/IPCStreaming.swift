@@ -54,7 +54,7 @@ public struct ArrowIPCStreamWriter: Sendable {
 /// Reads an Arrow IPC stream — or the stream inside an Arrow IPC file — one message at a time
 /// from a byte source, so that memory is bounded by one batch, not by the input.
 ///
-/// `source(n)` returns up to `n` bytes (fewer only at the end of the input). A file (`ARROW1`
+/// `source(n)` returns up to `n` bytes; an empty result is the end of the input. A file (`ARROW1`
 /// magic) is read sequentially: its messages are a stream that ends with an end-of-stream
 /// marker before the footer.
 public struct ArrowIPCIncrementalReader {
@@ -71,7 +71,12 @@ public struct ArrowIPCIncrementalReader {
     public init(source: @escaping (Int) throws -> [UInt8]) throws {
         self.source = source
         var consumed = 0
-        var first = try source(8)
+        var first: [UInt8] = []
+        while first.count < 8 {
+            let more = try source(8 - first.count)
+            if more.isEmpty { break }
+            first += more
+        }
         consumed += first.count
         if first.count >= 6, Array(first[0 ..< 6]) == Array("ARROW1".utf8) {
             first = []  // the file magic and its padding
