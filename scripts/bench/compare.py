@@ -6,6 +6,7 @@ import sys
 
 ROWS = [
     # key, kind ("time" lower is better, "rate" higher is better, "mem" lower is better)
+    ("W1b_ingest_rows_per_s", "rate"), ("W1b_ingest_MBps_disk", "rate"), ("W1b_peak_rss_bytes", "mem"),
     ("W2_open_count_s", "time"), ("W2_process_wall_s", "time"),
     ("W3_scan_s", "time"), ("W3_scan_rows_per_s", "rate"), ("W3_peak_rss_bytes", "mem"),
     ("W5_take1000_s", "time"), ("W5_take1000_MBps", "rate"),
