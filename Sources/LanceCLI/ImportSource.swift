@@ -156,7 +156,7 @@ final class ImportReader {
     func next() throws -> RecordBatch? {
         let b: RecordBatch?
         if ipc != nil {
-            b = try ipc!.next()
+            b = try ipc!.next().map { try RecordBatch(schema: $0.schema, columns: $0.columns.map { $0.compacted() }) }
         } else {
             b = try jsonl!.next(schema: schema)
         }
@@ -252,5 +252,18 @@ struct JSONLReader {
         }
         if rows.isEmpty { return nil }
         return try JSONLImport.batch(rows, schema: schema, firstLine: first)
+    }
+}
+
+extension ArrayData {
+    /// The same values in buffers of their own. Arrays decoded from an uncompressed IPC message are
+    /// slices of the whole message; the file writer holds small columns for many batches, and
+    /// without this each would keep every batch's whole message (all columns) alive.
+    func compacted() -> ArrayData {
+        func copy(_ b: Buffer) -> Buffer { b.withUnsafeBytes { Buffer(copying: $0) } }
+        let validity = self.validity.map { Bitmap(buffer: copy($0.buffer), offset: $0.offset, count: $0.count) }
+        return ArrayData(type: type, count: count, validity: validity, buffers: buffers.map(copy),
+                         children: children.map { $0.compacted() }, dictionary: dictionary?.compacted(),
+                         boolOffset: boolOffset)
     }
 }

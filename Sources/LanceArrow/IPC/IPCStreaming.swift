@@ -166,17 +166,28 @@ public struct ArrowIPCIncrementalReader {
         guard bodyLength >= 0, bodyLength <= Int64(limit) else {
             throw LanceError.corrupt("Arrow IPC body length \(bodyLength) out of range")
         }
-        // Read the body in chunks so that a lying length fails at the end of the input, not in an allocation.
-        var body: [UInt8] = []
+        // Read the body in chunks so that a lying length fails at the end of the input, not in an
+        // allocation; then copy prefix, metadata and chunks once into the message's buffer.
+        var chunks: [[UInt8]] = [prefix, meta]
         var left = Int(bodyLength)
         while left > 0 {
             let chunk = try take(min(left, 1 << 24))
             guard !chunk.isEmpty else { throw LanceError.corrupt("truncated Arrow IPC message body") }
-            body.append(contentsOf: chunk)
             left -= chunk.count
+            chunks.append(chunk)
         }
+        let total = prefix.count + meta.count + Int(bodyLength)
+        let message = Buffer(count: total) { out in
+            var at = 0
+            for c in chunks {
+                if c.isEmpty { continue }
+                c.withUnsafeBytes { out.baseAddress!.advanced(by: at).copyMemory(from: $0.baseAddress!, byteCount: c.count) }
+                at += c.count
+            }
+        }
+        chunks = []
         var pos = 0
-        return try IPCMessage.read(Buffer(prefix + meta + body), at: &pos)
+        return try IPCMessage.read(message, at: &pos)
     }
 }
 

@@ -7,8 +7,8 @@ import Testing
 /// Lancelet writes, pylance reads every value, mutates (append, delete, IVF_PQ index, tag), and
 /// Lancelet reads pylance's result back. Inputs come from `scripts/conformance/make_write.py --out DIR`
 /// (scripts/test runs it); run by hand with
-/// `LANCELET_WRITE_CONFORMANCE_DIR=DIR swift test --filter TwoWayConformanceTests`.
-@Suite struct TwoWayConformanceTests {
+/// `LANCELET_WRITE_CONFORMANCE_DIR=DIR swift test --filter WriteTwoWayTests`.
+@Suite struct WriteTwoWayTests {
     static let envVar = "LANCELET_WRITE_CONFORMANCE_DIR"
 
     static var directory: String? {
@@ -24,8 +24,8 @@ import Testing
 
     @Test(arguments: cases())
     func lanceletWritesPylanceMutatesLanceletReads(_ name: String) throws {
-        guard let dir = TwoWayConformanceTests.directory else {
-            Issue.record("\(TwoWayConformanceTests.envVar) is not set: run scripts/test, or make_write.py --out DIR and set it")
+        guard let dir = WriteTwoWayTests.directory else {
+            Issue.record("\(WriteTwoWayTests.envVar) is not set: run scripts/test, or make_write.py --out DIR and set it")
             return
         }
         let all = try JSONValue.parse([UInt8](FileManager.default.contents(atPath: dir + "/cases.json") ?? Data()))
