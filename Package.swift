@@ -59,5 +59,6 @@ let package = Package(
         .testTarget(name: "LanceDemoTests", dependencies: ["LanceDemo"], swiftSettings: swift6),
         .testTarget(name: "ConformanceTests", dependencies: ["Lance", "LanceArrow", "LanceCLI"],
                     swiftSettings: swift6),
+        .testTarget(name: "WriteCLITests", dependencies: ["Lance", "LanceArrow", "LanceCore", "LanceCLI"], swiftSettings: swift6),
     ]
 )

@@ -47,6 +47,8 @@ public struct BenchRunner: Sendable {
         put("meta", .object([("lancelet", .string("dev")), ("rows", .int(n)), ("reps", .int(reps)),
                              ("fragments", .int(ds.fragments.count)), ("cpus", .int(ProcessInfo.processInfo.activeProcessorCount))]))
 
+        if wants("W1b") { try await runW1b(ds, rows: n, put: put) }
+
         if wants("W2") {
             var openCount: [Double] = [], opens: [Double] = [], counts: [Double] = [], walls: [Double] = []
             for _ in 0 ..< max(5, reps) {
@@ -125,7 +127,7 @@ public struct BenchRunner: Sendable {
 
         if wants("W6") { try await runW6(inputs: inputs, put: put) }
         if wants("W7") || wants("W8") { try await runW7W8(inputs: inputs, put: put) }
-        for item in BenchRunner.allItems where !["W2", "W3", "W4", "W5", "W6", "W7", "W8", "W10", "W11", "W12"].contains(item) && wants(item) {
+        for item in BenchRunner.allItems where !["W1b", "W2", "W3", "W4", "W5", "W6", "W7", "W8", "W10", "W11", "W12"].contains(item) && wants(item) {
             put(item, .null)
         }
 

@@ -11,6 +11,9 @@ public struct LanceletCommand: AsyncParsableCommand {
                       UpdateCommand.self, DeleteCommand.self, MergeInsertCommand.self])
         subcommands: [DemoCommand.self, InfoCommand.self, ScanCommand.self, TakeCommand.self, SearchCommand.self, BenchCommand.self, IndexCommand.self,
                       BenchChildOpenCount.self])
+        subcommands: [DemoCommand.self, InfoCommand.self, ScanCommand.self, TakeCommand.self, BenchCommand.self,
+                      CreateCommand.self, AppendCommand.self, OverwriteCommand.self, VersionsCommand.self,
+                      TagsCommand.self, RestoreCommand.self, CleanupCommand.self])
 
     public init() {}
 

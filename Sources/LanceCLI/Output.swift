@@ -64,6 +64,8 @@ func runReportingErrors(_ body: () async throws -> Void) async throws {
 /// Output formats of `scan` and `take`.
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable, Sendable {
     case jsonl, table, csv
+    /// An Arrow IPC stream (binary) on standard output.
+    case arrow
 }
 
 /// Writes record batches in one of the output formats.
@@ -73,6 +75,7 @@ struct BatchPrinter {
     var headerDone = false
     var widths: [Int] = []
     let maxCell = 40
+    var ipc: ArrowIPCStreamWriter?
 
     init(format: OutputFormat) { self.format = format }
 
@@ -81,11 +84,20 @@ struct BatchPrinter {
         case .jsonl: try writeJSONL(batch)
         case .csv: try writeCSV(batch)
         case .table: try writeTable(batch)
+        case .arrow:
+            if ipc == nil {
+                ipc = ArrowIPCStreamWriter(schema: batch.schema)
+                out.buffer += try ipc!.begin()
+            }
+            out.buffer += try ipc!.write(batch)
         }
         try out.flushIfNeeded()
     }
 
-    mutating func finish() throws { try out.flush() }
+    mutating func finish() throws {
+        if let ipc { out.buffer += ipc.end() }
+        try out.flush()
+    }
 
     mutating func writeJSONL(_ batch: RecordBatch) throws {
         if batch.columns.isEmpty {

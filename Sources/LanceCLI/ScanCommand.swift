@@ -22,7 +22,7 @@ struct ScanCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Add the _rowid column.")
     var withRowId = false
 
-    @Option(name: .long, help: "Output format: jsonl, table or csv.")
+    @Option(name: .long, help: "Output format: jsonl, table, csv or arrow (an Arrow IPC stream).")
     var format: OutputFormat = .jsonl
 
     @Option(name: .long, help: "Only rows satisfying this SQL filter, e.g. '\"NSFW\" = 0 AND width >= 512'.")

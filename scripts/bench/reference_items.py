@@ -74,6 +74,29 @@ def main():
     N = ds.count_rows()
     M["meta"]["rows"] = N
 
+    if "W1b" in only:
+        import shutil
+        import tempfile
+        n_in = min(50000, N)
+        tbl = ds.to_table(offset=0, limit=n_in)
+        work = tempfile.mkdtemp(prefix="ref-w1b-")
+        reset_peak()
+        secs, dbytes = [], 0
+        for r in range(R):
+            p = os.path.join(work, "ingest_%d.lance" % r)
+            t = now()
+            lance.write_dataset(tbl, p)
+            secs.append(now() - t)
+            dbytes = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(p) for f in fs)
+            shutil.rmtree(p)
+        shutil.rmtree(work, ignore_errors=True)
+        M["W1b_ingest_rows"] = n_in
+        M["W1b_ingest_rows_per_s"] = rate(n_in, secs)
+        M["W1b_ingest_MBps_arrow"] = stat([tbl.nbytes / s / 1e6 for s in secs], 1)
+        M["W1b_ingest_MBps_disk"] = stat([dbytes / s / 1e6 for s in secs], 1)
+        M["W1b_peak_rss_bytes"] = peak()
+        del tbl
+
     if "W2" in only:
         code = textwrap.dedent("""
             import time, json

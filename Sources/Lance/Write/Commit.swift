@@ -10,8 +10,9 @@ import SwiftProtobuf
 enum PendingOperation: Sendable {
     /// New fragments; their ids are assigned at commit time above the latest `max_fragment_id`.
     case append([Lance_Table_DataFragment])
-    /// Replace everything with these fragments and this schema.
-    case overwrite([Lance_Table_DataFragment], schema: LanceSchema, fileVersion: FileVersion)
+    /// Replace everything with these fragments and this schema. Stable row ids stay on when the
+    /// replaced dataset had them; `stableRowIds` turns them on for a new dataset.
+    case overwrite([Lance_Table_DataFragment], schema: LanceSchema, fileVersion: FileVersion, stableRowIds: Bool)
     /// Replace fragments by id (new deletion files) and drop the ones that became empty.
     case delete(updated: [Lance_Table_DataFragment], deletedIds: [UInt64], predicate: String)
     /// Make an old version the content of a new one.
@@ -202,18 +203,27 @@ enum Committer {
         switch operation {
         case .append(let frags):
             guard base != nil else { throw LanceError.notFound("cannot append: the dataset does not exist") }
-            let fs = numbered(frags)
+            var fs = numbered(frags)
+            if m.readerFeatureFlags & FeatureFlags.stableRowIds != 0 {
+                StableRowIds.assign(&fs, manifest: &m, version: version)
+            }
             m.fragments += fs
             var op = Lance_Table_Transaction.Append()
             op.fragments = fs
             txn.operation = .append(op)
-        case .overwrite(let frags, let schema, let fileVersion):
-            let fs = numbered(frags)
+        case .overwrite(let frags, let schema, let fileVersion, let wantStable):
+            var fs = numbered(frags)
+            let stable = wantStable || (base.map { $0.manifest.readerFeatureFlags & FeatureFlags.stableRowIds != 0 } ?? false)
             m.fields = schema.protoFields()
             m.schemaMetadata = schema.metadata.mapValues { Data($0.utf8) }
-            m.fragments = fs
             m.readerFeatureFlags = 0
             m.writerFeatureFlags = 0
+            if stable {
+                m.readerFeatureFlags = FeatureFlags.stableRowIds
+                m.writerFeatureFlags = FeatureFlags.stableRowIds
+                StableRowIds.assign(&fs, manifest: &m, version: version)
+            }
+            m.fragments = fs
             m.dataFormat.fileFormat = "lance"
             m.dataFormat.version = "\(fileVersion.major).\(fileVersion.minor)"
             indices = []
@@ -297,7 +307,10 @@ enum Committer {
             txn.operation = .createIndex(op)
         case .restore(let old, let oldManifest, let oldIndices):
             let keepMax = m.hasMaxFragmentID ? m.maxFragmentID : nil
+            let keepNextRowId = m.nextRowID
             m = oldManifest
+            // Row ids are never reused: later versions may have handed out ids above the old counter.
+            m.nextRowID = max(m.nextRowID, keepNextRowId)
             if let keepMax { m.maxFragmentID = max(keepMax, m.hasMaxFragmentID ? m.maxFragmentID : 0) }
             indices = oldIndices
             var op = Lance_Table_Transaction.Restore()

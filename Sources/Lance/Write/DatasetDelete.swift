@@ -74,7 +74,8 @@ extension Dataset {
             d.fileType = .arrowArray
             let schema = Schema([Field("row_id", .uint32, nullable: false)])
             let batch = try RecordBatch(schema: schema, columns: [ArrayData.primitive(.uint32, values: rows)])
-            bytes = try ArrowIPCWriter.file(schema: schema, batches: [batch])
+            // pylance's deletion files declare ZSTD body compression (tiny buffers end up stored raw).
+            bytes = try ArrowIPCWriter.file(schema: schema, batches: [batch], compression: .zstd)
         }
         let info = DeletionFileInfo(kind: d.fileType == .bitmap ? .bitmap : .arrow, readVersion: d.readVersion, id: d.id,
                                     numDeletedRows: rows.count)

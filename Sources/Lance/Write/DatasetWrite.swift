@@ -28,6 +28,9 @@ public struct WriteOptions: Sendable, Hashable {
     public var enableV2ManifestPaths: Bool
     /// Publication attempts before giving up with `retryableCommitConflict`.
     public var maxCommitAttempts: Int
+    /// Give rows stable row ids (pylance's `enable_stable_row_ids`) when creating a dataset.
+    /// Overwrites and appends keep whatever the dataset uses.
+    public var enableStableRowIds: Bool = false
 
     public init(mode: WriteMode = .create, dataStorageVersion: FileVersion = .v2_2, maxRowsPerFile: Int = 1024 * 1024,
                 maxBytesPerFile: Int = 90 * 1024 * 1024 * 1024, enableV2ManifestPaths: Bool = true,
@@ -75,15 +78,13 @@ extension Dataset {
             if existing != nil { throw LanceError(.alreadyExists, "a dataset already exists here", path: uri) }
             fallthrough
         case .overwrite:
-            if let e = existing, e.manifest.readerFeatureFlags & FeatureFlags.stableRowIds != 0 {
-                throw LanceError.unsupported("overwriting a dataset with stable row ids is not implemented", path: uri)
-            }
             let lanceSchema = LanceSchema(assigningIdsTo: schema)
             let frags = try await writeFragments(store: store, schema: lanceSchema, batches: batches,
                                                  version: options.dataStorageVersion, options: options)
             return try await Committer.commit(store: store, uri: uri, readVersion: existing?.manifest.version ?? 0,
                                               operation: .overwrite(frags, schema: lanceSchema,
-                                                                    fileVersion: options.dataStorageVersion),
+                                                                    fileVersion: options.dataStorageVersion,
+                                                                    stableRowIds: options.enableStableRowIds),
                                               newDatasetNaming: naming, mustCreate: options.mode == .create,
                                               maxAttempts: options.maxCommitAttempts)
         case .append:
@@ -104,9 +105,6 @@ extension Dataset {
         async throws -> Dataset where S.Element == RecordBatch
     {
         try checkSameSchema(schema)
-        guard !usesStableRowIds else {
-            throw LanceError.unsupported("appending to a dataset with stable row ids is not implemented", path: uri)
-        }
         let version = try fileVersionForWrites()
         let frags = try await Dataset.writeFragments(store: store, schema: lanceSchema, batches: batches,
                                                      version: version, options: options)

@@ -1,6 +1,8 @@
 import LanceCore
 
-/// Writes the Arrow IPC stream and file formats, uncompressed, metadata version V5.
+/// Writes the Arrow IPC stream and file formats, metadata version V5, with optional body
+/// compression (ZSTD or LZ4_FRAME per buffer; a buffer that does not shrink is stored raw with
+/// the -1 length prefix, as Arrow's own writers do).
 ///
 /// Every column type of ``DataType`` is supported; dictionary-encoded columns get one dictionary
 /// id each (depth-first). In the stream format each batch sends its dictionaries (replacing the
@@ -8,8 +10,10 @@ import LanceCore
 /// the first batch's dictionary values.
 public enum ArrowIPCWriter {
     /// The IPC stream: schema, then (dictionaries and) record batches, then the end-of-stream marker.
-    public static func stream(schema: Schema, batches: [RecordBatch]) throws -> [UInt8] {
+    public static func stream(schema: Schema, batches: [RecordBatch],
+                              compression: ArrowIPCCompression? = nil) throws -> [UInt8] {
         var w = MessageWriter()
+        w.compression = compression
         try w.writeSchema(schema)
         for b in batches {
             try check(b, schema)
@@ -23,8 +27,10 @@ public enum ArrowIPCWriter {
     }
 
     /// The IPC file: `ARROW1`, the stream, a footer indexing the dictionary and record batch blocks, `ARROW1`.
-    public static func file(schema: Schema, batches: [RecordBatch]) throws -> [UInt8] {
+    public static func file(schema: Schema, batches: [RecordBatch],
+                            compression: ArrowIPCCompression? = nil) throws -> [UInt8] {
         var w = MessageWriter()
+        w.compression = compression
         w.out = Array("ARROW1".utf8) + [0, 0]
         try w.writeSchema(schema)
         var dictBlocks: [[UInt8]] = []
@@ -96,6 +102,7 @@ public enum ArrowIPCWriter {
 /// Encapsulates messages: continuation marker, metadata length, flatbuffer padded to 8, body.
 struct MessageWriter {
     var out: [UInt8] = []
+    var compression: ArrowIPCCompression?
 
     mutating func writeSchema(_ schema: Schema) throws {
         var fb = FBBuilder()
@@ -128,6 +135,7 @@ struct MessageWriter {
 
     mutating func writeBatch(_ batch: RecordBatch) throws -> [UInt8] {
         var enc = BodyEncoder()
+        enc.compression = compression
         for c in batch.columns { try enc.add(c) }
         var fb = FBBuilder()
         let rb = enc.recordBatchTable(&fb, length: batch.count)
@@ -136,6 +144,7 @@ struct MessageWriter {
 
     mutating func writeDictionary(id: Int64, _ dict: ArrayData) throws -> [UInt8] {
         var enc = BodyEncoder()
+        enc.compression = compression
         try enc.add(dict)
         var fb = FBBuilder()
         let rb = enc.recordBatchTable(&fb, length: dict.count)
@@ -153,6 +162,7 @@ struct BodyEncoder {
     var nodes: [[UInt8]] = []
     var buffers: [[UInt8]] = []
     var body: [UInt8] = []
+    var compression: ArrowIPCCompression?
 
     mutating func node(_ length: Int, _ nulls: Int) {
         var b: [UInt8] = []
@@ -161,7 +171,17 @@ struct BodyEncoder {
         nodes.append(b)
     }
 
-    mutating func buffer(_ bytes: [UInt8]) {
+    mutating func buffer(_ raw: [UInt8]) {
+        var bytes = raw
+        if let compression, !raw.isEmpty {
+            let packed = compression.compress(raw)
+            var framed: [UInt8] = []
+            framed.reserveCapacity(8 + min(packed.count, raw.count))
+            let useRaw = packed.count >= raw.count
+            withUnsafeBytes(of: (useRaw ? Int64(-1) : Int64(raw.count)).littleEndian) { framed.append(contentsOf: $0) }
+            framed.append(contentsOf: useRaw ? raw : packed)
+            bytes = framed
+        }
         var d: [UInt8] = []
         withUnsafeBytes(of: Int64(body.count).littleEndian) { d.append(contentsOf: $0) }
         withUnsafeBytes(of: Int64(bytes.count).littleEndian) { d.append(contentsOf: $0) }
@@ -225,10 +245,18 @@ struct BodyEncoder {
     func recordBatchTable(_ fb: inout FBBuilder, length: Int) -> FBBuilder.Ref {
         let nodesVec = fb.vector(ofStructs: nodes, structSize: 16, align: 8)
         let buffersVec = fb.vector(ofStructs: buffers, structSize: 16, align: 8)
+        var compressionRef: FBBuilder.Ref?
+        if let compression {
+            fb.startTable()
+            fb.field(0, compression.rawValue)
+            fb.field(1, Int8(0))  // BodyCompressionMethod.BUFFER
+            compressionRef = fb.endTable()
+        }
         fb.startTable()
         fb.field(0, Int64(length))
         fb.field(1, ref: nodesVec)
         fb.field(2, ref: buffersVec)
+        if let compressionRef { fb.field(3, ref: compressionRef) }
         return fb.endTable()
     }
 }
