@@ -5,15 +5,13 @@ public struct LanceletCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "lancelet",
         abstract: "Read, write and search Lance datasets.",
-        subcommands: [DemoCommand.self, InfoCommand.self, ScanCommand.self, TakeCommand.self, CountCommand.self, BenchCommand.self,
-                      BenchChildOpenCount.self,
+        subcommands: [DemoCommand.self, InfoCommand.self, ScanCommand.self, TakeCommand.self, CountCommand.self,
+                      SearchCommand.self, IndexCommand.self,
+                      CreateCommand.self, AppendCommand.self, OverwriteCommand.self, DeleteCommand.self,
+                      VersionsCommand.self, TagsCommand.self, RestoreCommand.self, CleanupCommand.self,
                       AddColumnsCommand.self, AlterColumnsCommand.self, DropColumnsCommand.self, MergeCommand.self,
-                      UpdateCommand.self, DeleteCommand.self, MergeInsertCommand.self])
-        subcommands: [DemoCommand.self, InfoCommand.self, ScanCommand.self, TakeCommand.self, SearchCommand.self, BenchCommand.self, IndexCommand.self,
-                      BenchChildOpenCount.self])
-        subcommands: [DemoCommand.self, InfoCommand.self, ScanCommand.self, TakeCommand.self, BenchCommand.self,
-                      CreateCommand.self, AppendCommand.self, OverwriteCommand.self, VersionsCommand.self,
-                      TagsCommand.self, RestoreCommand.self, CleanupCommand.self])
+                      UpdateCommand.self, MergeInsertCommand.self,
+                      BenchCommand.self, BenchChildOpenCount.self])
 
     public init() {}
 

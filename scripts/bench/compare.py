@@ -17,14 +17,7 @@ def kind(key):
     if k.endswith("_s") or "_s_" in k or k.endswith("_p50") or k.endswith("_p99"):
         return "time"  # lower is better
     return None
-ROWS = [
-    # key, kind ("time" lower is better, "rate" higher is better, "mem" lower is better)
-    ("W1b_ingest_rows_per_s", "rate"), ("W1b_ingest_MBps_disk", "rate"), ("W1b_peak_rss_bytes", "mem"),
-    ("W2_open_count_s", "time"), ("W2_process_wall_s", "time"),
-    ("W3_scan_s", "time"), ("W3_scan_rows_per_s", "rate"), ("W3_peak_rss_bytes", "mem"),
-    ("W5_take1000_s", "time"), ("W5_take1000_MBps", "rate"),
-    ("W5_single_take_p50_s", "time"), ("W5_single_take_p99_s", "time"), ("W5_peak_rss_bytes", "mem"),
-]
+
 
 
 def med(v):

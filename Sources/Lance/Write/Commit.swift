@@ -158,7 +158,7 @@ enum Committer {
             }
         }
         switch mine {
-        case .append: return nil
+        case .append, .createIndex: return nil
         case .merge:
             // The operation carries the full fragment list it computed; only commits that leave
             // fragments and schema alone can be rebased over.
@@ -170,8 +170,6 @@ enum Committer {
             default: return "the fragments changed while the schema was edited"
             }
         case .delete, .update:
-        case .append, .createIndex: return nil
-        case .delete:
             let both = mine.touchedFragments.intersection(theirTouched)
             return both.isEmpty ? nil : "both change fragment(s) \(both.sorted().map(String.init).joined(separator: ", "))"
         case .overwrite, .restore: return nil
