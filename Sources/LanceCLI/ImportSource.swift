@@ -82,7 +82,7 @@ final class InputFile {
 }
 
 /// Shows rows, MB and rate on standard error while importing — only when standard error is a terminal.
-struct ProgressLine {
+struct ImportProgress {
     let enabled = isatty(2) != 0
     let start = Date()
     var last = Date.distantPast
@@ -127,7 +127,7 @@ final class ImportReader {
     private var ipc: ArrowIPCIncrementalReader?
     private var jsonl: JSONLReader?
     var rows = 0
-    var progress = ProgressLine()
+    var progress = ImportProgress()
 
     /// `schema` is required for JSON lines unless it can be inferred from the first `batchRows` lines.
     init(path: String, format: InputFormat?, schema: Schema?, batchRows: Int) throws {

@@ -69,9 +69,4 @@ extension Dataset {
         }
         return RowMask(fragments: out.mapValues { .bits($0) })
     }
-
-    /// Binds a SQL filter to the dataset schema, as an input error when it does not parse or type check.
-    func bindFilter(_ text: String) throws -> BoundExpr {
-        try BoundExpr(filter: text, schema: schema)
-    }
 }
