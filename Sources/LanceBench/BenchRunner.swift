@@ -122,12 +122,13 @@ public struct BenchRunner: Sendable {
         if wants("W4") { for (k, v) in try await runW4(ds: ds, inputs: inputs, n: n) { put(k, v) } }
         if wants("W11") { try await runW11(put: put) }
         if wants("W12") { try await runW12(ds, rows: n, inputs: inputs, put: put) }
+        if wants("W13") { try await runW13(ds, inputs: inputs, put: put) }
 
         if wants("W10") { try await runW10(rows: n, put: put) }
 
         if wants("W6") { try await runW6(inputs: inputs, put: put) }
         if wants("W7") || wants("W8") { try await runW7W8(inputs: inputs, put: put) }
-        for item in BenchRunner.allItems where !["W1b", "W2", "W3", "W4", "W5", "W6", "W7", "W8", "W10", "W11", "W12"].contains(item) && wants(item) {
+        for item in BenchRunner.allItems where !["W1b", "W2", "W3", "W4", "W5", "W6", "W7", "W8", "W10", "W11", "W12", "W13"].contains(item) && wants(item) {
             put(item, .null)
         }
 
