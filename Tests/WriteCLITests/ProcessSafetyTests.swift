@@ -98,10 +98,20 @@ import Testing
         let uri = dir + "/ds"
         try CLI.writeIntsArrow(dir + "/seed.arrow", [("w", [-1, -1]), ("i", [0, 1])])
         try CLI.lancelet(["create", uri, "--from", dir + "/seed.arrow", "--data-storage-version", "2.1"])
+        // Kill moments are drawn over 1.3× the recent life of writers that were not killed (the median
+        // of the last 15), so that most trials die somewhere inside the write whatever the machine's
+        // speed and load.
+        try CLI.writeIntsArrow("\(dir)/in.arrow", [("w", [-1]), ("i", [2])])
+        let clock = ContinuousClock()
+        func ms(_ d: Duration) -> Double { Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15 }
+        let started = clock.now
+        let firstStatus = try await ProcessSafetyTests.spawn(["append", uri, "--from", "\(dir)/in.arrow"])
+        var lives = [ms(clock.now - started)]
+        #expect(firstStatus == 0)
         var rng = SplitMix64(seed: 0x5EED_CAFE)
         // The model: the sorted `w` values of every committed version.
-        var model: [UInt64: [Int64]] = [1: [-1, -1]]
-        var latest: UInt64 = 1
+        var model: [UInt64: [Int64]] = [1: [-1, -1], 2: [-1, -1, -1]]
+        var latest: UInt64 = 2
         var killed = 0, committed = 0
         for t in 0 ..< trials {
             let w = Int64(t)
@@ -122,9 +132,11 @@ import Testing
                 after = model[latest]!
             }
             if op == 7, t < 8 { try? await Dataset.open(uri).createTag("moving", version: 1) }
-            let delay = Double(rng.next() % 250) / 1000
+            let lifeMs = max(5, lives.suffix(15).sorted()[lives.suffix(15).count / 2])
+            let delay = Double(rng.next() % UInt64(lifeMs * 1.3)) / 1000
+            let spawned = clock.now
             let status = try await ProcessSafetyTests.spawn(args, killAfter: delay)
-            if status == -SIGKILL { killed += 1 }
+            if status == -SIGKILL { killed += 1 } else if status == 0 { lives.append(ms(clock.now - spawned)) }
 
             // The dataset opens; versions are consecutive; at most one new version appeared.
             let ds = try await Dataset.open(uri)
@@ -150,8 +162,8 @@ import Testing
                 }
             }
         }
-        #expect(killed > trials / 10, "only \(killed) of \(trials) writers were killed")
-        #expect(committed > 0)
+        #expect(killed > trials / 5, "only \(killed) of \(trials) writers were killed (lives \(lives.suffix(15)) ms)")
+        #expect(committed > trials / 20, "only \(committed) of \(trials) writers committed")
         // pylance agrees on every version's row count.
         let counts = try CLI.python(["-c", """
             import lance, sys, json
