@@ -78,7 +78,6 @@ public struct CentroidTable: Sendable {
     public func assign(_ base: UnsafePointer<Float>, stride: Int, count: Int,
                        membership: UnsafeMutablePointer<UInt32>, distances: UnsafeMutablePointer<Float>?,
                        secondDistances: UnsafeMutablePointer<Float>? = nil) {
-        let wantSecond = secondDistances != nil
         transposed.withUnsafeBufferPointer { tp in
             bias.withUnsafeBufferPointer { bp in
                 let t = UnsafeRawPointer(tp.baseAddress!)
@@ -105,35 +104,22 @@ public struct CentroidTable: Sendable {
                             a3 += v * p.loadUnaligned(fromByteOffset: 96, as: SIMD8<Float>.self)
                             p += 128
                         }
-                        let m = pointwiseMin(pointwiseMin(a0, a1), pointwiseMin(a2, a3)).min()
-                        if m < best || (wantSecond && m < second) {
-                            var a: SIMD8<Float>, o: Int
-                            if a0.min() == m { a = a0; o = 0 }
-                            else if a1.min() == m { a = a1; o = 8 }
-                            else if a2.min() == m { a = a2; o = 16 }
-                            else { a = a3; o = 24 }
-                            var j = 0
-                            while j < 7, a[j] != m { j += 1 }
-                            if wantSecond {
-                                // The block's runner-up: its minimum with the winning lane removed.
-                                a[j] = .infinity
-                                let others: SIMD8<Float>
-                                switch o {
-                                case 0: others = pointwiseMin(pointwiseMin(a, a1), pointwiseMin(a2, a3))
-                                case 8: others = pointwiseMin(pointwiseMin(a0, a), pointwiseMin(a2, a3))
-                                case 16: others = pointwiseMin(pointwiseMin(a0, a1), pointwiseMin(a, a3))
-                                default: others = pointwiseMin(pointwiseMin(a0, a1), pointwiseMin(a2, a))
+                        // Horizontal minimum by a scalar pass over the 32 lanes (the generic SIMD
+                        // min/pointwiseMin are not inlined and cost more than the products).
+                        var quad = (a0, a1, a2, a3)
+                        let first = blk * CentroidTable.block
+                        withUnsafeBytes(of: &quad) { raw in
+                            for j in 0 ..< CentroidTable.block {
+                                let v = raw.load(fromByteOffset: j * 4, as: Float.self)
+                                if v < second {
+                                    if v < best {
+                                        second = best
+                                        best = v
+                                        bestIndex = first + j
+                                    } else {
+                                        second = v
+                                    }
                                 }
-                                let runnerUp = others.min()
-                                if m < best {
-                                    second = min(best, runnerUp)
-                                } else {
-                                    second = m
-                                }
-                            }
-                            if m < best {
-                                best = m
-                                bestIndex = blk * CentroidTable.block + o + j
                             }
                         }
                     }
