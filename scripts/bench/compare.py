@@ -18,14 +18,7 @@ def kind(key):
         return "time"  # lower is better
     return None
 
-ROWS = [
-    # key, kind ("time" lower is better, "rate" higher is better, "mem" lower is better)
-    ("W2_open_count_s", "time"), ("W2_process_wall_s", "time"),
-    ("W3_scan_s", "time"), ("W3_scan_rows_per_s", "rate"), ("W3_peak_rss_bytes", "mem"),
-    ("W5_take1000_s", "time"), ("W5_take1000_MBps", "rate"),
-    ("W5_single_take_p50_s", "time"), ("W5_single_take_p99_s", "time"), ("W5_peak_rss_bytes", "mem"),
-    ("W6_ivfpq_build_s", "time"), ("W6_peak_rss_bytes", "mem"),
-]
+
 
 
 def med(v):
