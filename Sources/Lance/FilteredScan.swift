@@ -42,8 +42,9 @@ extension Dataset {
                                      withRowId: withRowId)
         }
         var batches: [RecordBatch] = []
+        // One result batch anyway: decode in larger batches (fewer per-page decode calls).
         for try await b in scan(columns: columns, where: filter, limit: limit, offset: offset,
-                                withRowAddress: withRowAddress, withRowId: withRowId) {
+                                withRowAddress: withRowAddress, withRowId: withRowId, batchSize: 32768) {
             batches.append(b)
         }
         if batches.isEmpty {
@@ -57,8 +58,12 @@ extension Dataset {
     /// Number of live rows satisfying `filter` (all live rows when nil); reads only the filter's columns.
     public func countRows(where filter: String?) async throws -> Int {
         guard let filter else { return try await countRows() }
+        // Larger batches than a scan's default: only the filter's columns are held, and fewer
+        // decode calls amortize per-page work (dictionaries, chunk metadata).
+        var it = scan(columns: [], where: filter, batchSize: 32768).makeAsyncIterator()
+        it.countOnly = true
         var total = 0
-        for try await b in scan(columns: [], where: filter) { total += b.count }
+        while let b = try await it.next() { total += b.count }
         return total
     }
 
@@ -102,6 +107,8 @@ public struct FilteredScan: AsyncSequence, Sendable {
         var remainingLimit: Int
         var current: Cursor?
         var finished = false
+        /// Batches carry only a row count (no columns, no offset/limit): countRows(where:).
+        var countOnly = false
 
         struct Cursor {
             var reader: FragmentReader
@@ -199,6 +206,11 @@ public struct FilteredScan: AsyncSequence, Sendable {
                 let filterBatch = arrays.isEmpty ? RecordBatch(emptyWithCount: count)
                     : try RecordBatch(schema: Schema(schemaFields), columns: arrays)
                 // 2. Evaluate, then apply offset and limit to the matches.
+                if countOnly {
+                    let k = try bound.matchCount(filterBatch)
+                    if k == 0 { continue }
+                    return RecordBatch(emptyWithCount: k)
+                }
                 var matches = try bound.selection(filterBatch)
                 let skip = Swift.min(remainingOffset, matches.count)
                 remainingOffset -= skip

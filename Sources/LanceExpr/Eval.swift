@@ -165,7 +165,14 @@ struct Eval {
         case (.int(let x), .int(let y)): out = K.compare(op, x, a.scalar, y, b.scalar, n)
         case (.uint(let x), .uint(let y)): out = K.compare(op, x, a.scalar, y, b.scalar, n)
         case (.float(let x), .float(let y)):
-            out = K.compare(op, x.map(K.totalKey), a.scalar, y.map(K.totalKey), b.scalar, n)
+            switch op {
+            case .eq: out = K.map2(x, a.scalar, y, b.scalar, n) { K.totalKey($0) == K.totalKey($1) }
+            case .ne: out = K.map2(x, a.scalar, y, b.scalar, n) { K.totalKey($0) != K.totalKey($1) }
+            case .lt: out = K.map2(x, a.scalar, y, b.scalar, n) { K.totalKey($0) < K.totalKey($1) }
+            case .le: out = K.map2(x, a.scalar, y, b.scalar, n) { K.totalKey($0) <= K.totalKey($1) }
+            case .gt: out = K.map2(x, a.scalar, y, b.scalar, n) { K.totalKey($0) > K.totalKey($1) }
+            default: out = K.map2(x, a.scalar, y, b.scalar, n) { K.totalKey($0) >= K.totalKey($1) }
+            }
         case (.bool(let x), .bool(let y)):
             out = K.compare(op, x.map { $0 ? 1 : 0 }, a.scalar, y.map { $0 ? 1 : 0 }, b.scalar, n)
         case (.bytes, .bytes):

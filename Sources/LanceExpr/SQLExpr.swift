@@ -100,9 +100,40 @@ public struct BoundExpr: Sendable {
 
     /// The indices of the rows where the predicate is TRUE, ascending.
     public func selection(_ batch: RecordBatch) throws -> [Int] {
-        let m = try mask(batch)
+        let c = try Eval(batch: batch, n: batch.count).run(plan)
+        let n = batch.count
+        guard case .bool(let v) = c.storage else { return [] }
+        if c.scalar { return (c.isValid(0) && v[0]) ? Array(0 ..< n) : [] }
         var out: [Int] = []
-        for i in 0 ..< m.count where m[i] { out.append(i) }
+        out.reserveCapacity(n)
+        v.withUnsafeBufferPointer { vp in
+            if let valid = c.valid {
+                valid.withUnsafeBufferPointer { ok in
+                    for i in 0 ..< n where vp[i] && ok[i] { out.append(i) }
+                }
+            } else {
+                for i in 0 ..< n where vp[i] { out.append(i) }
+            }
+        }
         return out
+    }
+
+    /// The number of rows where the predicate is TRUE.
+    public func matchCount(_ batch: RecordBatch) throws -> Int {
+        let c = try Eval(batch: batch, n: batch.count).run(plan)
+        let n = batch.count
+        guard case .bool(let v) = c.storage else { return 0 }
+        if c.scalar { return (c.isValid(0) && v[0]) ? n : 0 }
+        var total = 0
+        v.withUnsafeBufferPointer { vp in
+            if let valid = c.valid {
+                valid.withUnsafeBufferPointer { ok in
+                    for i in 0 ..< n where vp[i] && ok[i] { total += 1 }
+                }
+            } else {
+                for i in 0 ..< n where vp[i] { total += 1 }
+            }
+        }
+        return total
     }
 }

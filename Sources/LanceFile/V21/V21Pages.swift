@@ -216,14 +216,16 @@ func v21IndexKind(_ e: CEnc) throws -> V21ValueKind {
 
 func v21Ints(_ v: V21Values) throws -> [Int] {
     guard case .fixed(let w, let d) = v, [1, 2, 4, 8].contains(w) else { throw LanceError.corrupt("dictionary indices are not integers") }
+    let n = d.count / w
     return d.withUnsafeBytes { raw in
-        (0 ..< d.count / w).map { i in
+        [Int](unsafeUninitializedCapacity: n) { out, done in
             switch w {
-            case 1: return Int(raw[i])
-            case 2: return Int(raw.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))
-            case 4: return Int(raw.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))
-            default: return Int(truncatingIfNeeded: raw.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self))
+            case 1: for i in 0 ..< n { out[i] = Int(raw[i]) }
+            case 2: for i in 0 ..< n { out[i] = Int(raw.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)) }
+            case 4: for i in 0 ..< n { out[i] = Int(raw.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)) }
+            default: for i in 0 ..< n { out[i] = Int(truncatingIfNeeded: raw.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self)) }
             }
+            done = n
         }
     }
 }
@@ -316,7 +318,8 @@ struct MiniBlock {
             var v = try V21Compression.miniBlockDecode(layout.valueCompression, bufs, count: c.items, kind: valueKind)
             if let dict {
                 let idx = try v21Ints(v)
-                if let bad = idx.first(where: { $0 < 0 || $0 >= dict.count }) {
+                let dictCount = dict.count
+                if let bad = idx.first(where: { $0 < 0 || $0 >= dictCount }) {
                     throw LanceError.corrupt("\(what): dictionary index \(bad) out of range (\(dict.count) items)")
                 }
                 v = dict.gather(idx)
