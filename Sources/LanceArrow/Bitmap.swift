@@ -19,6 +19,28 @@ public struct Bitmap: Sendable {
     /// Builds a bitmap from booleans.
     public init<C: Collection>(_ bits: C) where C.Element == Bool {
         let n = bits.count
+        // Contiguous input (e.g. [Bool]): pack 8 flags per byte through a pointer, without the generic iterator.
+        if let packed = bits.withContiguousStorageIfAvailable({ src -> Buffer in
+            Buffer(count: (n + 7) / 8) { out in
+                var byte = 0
+                var i = 0
+                while i < n {
+                    var v: UInt8 = 0
+                    let end = Swift.min(i + 8, n)
+                    var k: UInt8 = 0
+                    while i < end {
+                        if src[i] { v |= 1 << k }
+                        i += 1
+                        k += 1
+                    }
+                    out[byte] = v
+                    byte += 1
+                }
+            }
+        }) {
+            self.init(buffer: packed, offset: 0, count: n)
+            return
+        }
         let buffer = Buffer(count: (n + 7) / 8) { out in
             var i = 0
             for b in bits {
