@@ -108,7 +108,12 @@ public struct VectorQuery: Sendable {
         guard limitValue >= 0 else { throw LanceError.invalid("limit must not be negative") }
         guard offsetValue >= 0 else { throw LanceError.invalid("offset must not be negative") }
         guard nprobesValue >= 1 else { throw LanceError.invalid("nprobes must be at least 1") }
-        if let r = refineFactorValue, r < 1 { throw LanceError.invalid("refine factor must be at least 1") }
+        if let r = refineFactorValue, r < 1 || r > 1 << 16 {
+            throw LanceError.invalid("refine factor must be between 1 and 65536")
+        }
+        guard limitValue <= 1 << 30, offsetValue <= 1 << 30 else {
+            throw LanceError.invalid("limit and offset must be at most 2^30")
+        }
         let outFields = try ds.resolve(columns: columns)
         let bound = try filter.map { try ds.bindFilter($0) }
         let k = limitValue + offsetValue
