@@ -135,7 +135,7 @@ public struct VectorQuery: Sendable {
         // Rows a result may come from.
         var mask = try await ds.liveRowMask()
         if let bound, prefilter {
-            let matching = try await ds.rowMask(matching: bound)
+            let matching = try await ds.cachedRowMask(matching: bound)
             mask = RowMask(fragments: matching.fragments)
         }
 
