@@ -142,6 +142,12 @@ private func close(_ a: Float, _ b: Float, rel: Float = 1e-4) -> Bool {
         let q = rng.floats(dim)
         for metric in [DistanceMetric.l2, .dot] {
             let table = PQ.distanceTable(query: q, codebook: codebook, numSubVectors: m, numCentroids: nc, metric: metric)
+            let cbT = PQ.transposeCodebook(codebook, dim: dim, numSubVectors: m, numCentroids: nc)
+            var table2 = [Float](repeating: 0, count: m * nc)
+            q.withUnsafeBufferPointer { qp in cbT.withUnsafeBufferPointer { cb in table2.withUnsafeMutableBufferPointer { t in
+                PQ.distanceTable(query: qp, transposedCodebook: cb, numSubVectors: m, numCentroids: nc, metric: metric,
+                                 into: t) } } }
+            #expect(zip(table, table2).allSatisfy { close($0, $1) })
             var out = [Float](repeating: 0, count: n), out2 = out
             table.withUnsafeBufferPointer { t in transposed.withUnsafeBufferPointer { c in
                 out.withUnsafeMutableBufferPointer { o in

@@ -2,6 +2,7 @@ import LanceArrow
 import LanceCore
 import LanceExpr
 import LanceKernels
+import Synchronization
 
 /// Which physical rows of which fragments a search may return: live rows (deletions applied), further
 /// narrowed by a prefilter. Rows of fragments the dataset no longer has are never allowed.
@@ -50,6 +51,21 @@ extension Dataset {
             }
         }
         return RowMask(fragments: out)
+    }
+
+    /// Prefilter masks of recent queries, by dataset location, version and filter text (a version is immutable).
+    static let filterMaskCache = Mutex<[String: RowMask]>([:])
+
+    /// ``rowMask(matching:)``, remembered for repeated queries with the same filter on the same version.
+    func cachedRowMask(matching filter: BoundExpr) async throws -> RowMask {
+        let key = "\(store.root)|\(manifestPath)|\(version)|\(filter.expr.text)"
+        if let hit = Dataset.filterMaskCache.withLock({ $0[key] }) { return hit }
+        let mask = try await rowMask(matching: filter)
+        Dataset.filterMaskCache.withLock { cache in
+            if cache.count >= 16 { cache.removeAll() }
+            cache[key] = mask
+        }
+        return mask
     }
 
     /// The live rows for which `filter` is TRUE (a scan of just the filter's columns with row addresses).

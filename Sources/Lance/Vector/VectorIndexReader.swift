@@ -29,6 +29,8 @@ final class LoadedVectorIndex: Sendable {
     let codes: [UInt8]
     let numSubVectors: Int
     let codebook: [Float]
+    /// The codebook as `[m][subDim][256]` (for the SIMD distance table).
+    let codebookT: [Float]
     /// FLAT: `total × dim` vectors.
     let vectors: [Float]
     /// Fragments the index covers.
@@ -49,6 +51,8 @@ final class LoadedVectorIndex: Sendable {
         self.codes = codes
         self.numSubVectors = numSubVectors
         self.codebook = codebook
+        self.codebookT = numSubVectors > 0 && !codebook.isEmpty
+            ? PQ.transposeCodebook(codebook, dim: dim, numSubVectors: numSubVectors, numCentroids: 256) : []
         self.vectors = vectors
         self.fragmentIds = fragmentIds
     }
@@ -272,10 +276,10 @@ final class LoadedVectorIndex: Sendable {
                 } else {
                     for d in 0 ..< dim { resid[d] = q[d] - centroids[part * dim + d] }
                 }
-                resid.withUnsafeBufferPointer { r in codebook.withUnsafeBufferPointer { cb in
+                resid.withUnsafeBufferPointer { r in codebookT.withUnsafeBufferPointer { cb in
                     table.withUnsafeMutableBufferPointer { t in
-                        PQ.distanceTable(query: r, codebook: cb, numSubVectors: m, numCentroids: 256, metric: tableMetric,
-                                         into: t)
+                        PQ.distanceTable(query: r, transposedCodebook: cb, numSubVectors: m, numCentroids: 256,
+                                         metric: tableMetric, into: t)
                     } } }
                 table.withUnsafeBufferPointer { t in
                     codes.withUnsafeBufferPointer { c in

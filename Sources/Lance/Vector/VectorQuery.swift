@@ -108,7 +108,12 @@ public struct VectorQuery: Sendable {
         guard limitValue >= 0 else { throw LanceError.invalid("limit must not be negative") }
         guard offsetValue >= 0 else { throw LanceError.invalid("offset must not be negative") }
         guard nprobesValue >= 1 else { throw LanceError.invalid("nprobes must be at least 1") }
-        if let r = refineFactorValue, r < 1 { throw LanceError.invalid("refine factor must be at least 1") }
+        if let r = refineFactorValue, r < 1 || r > 1 << 16 {
+            throw LanceError.invalid("refine factor must be between 1 and 65536")
+        }
+        guard limitValue <= 1 << 30, offsetValue <= 1 << 30 else {
+            throw LanceError.invalid("limit and offset must be at most 2^30")
+        }
         let outFields = try ds.resolve(columns: columns)
         let bound = try filter.map { try ds.bindFilter($0) }
         let k = limitValue + offsetValue
@@ -130,7 +135,7 @@ public struct VectorQuery: Sendable {
         // Rows a result may come from.
         var mask = try await ds.liveRowMask()
         if let bound, prefilter {
-            let matching = try await ds.rowMask(matching: bound)
+            let matching = try await ds.cachedRowMask(matching: bound)
             mask = RowMask(fragments: matching.fragments)
         }
 

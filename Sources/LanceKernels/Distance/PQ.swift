@@ -50,6 +50,61 @@ public enum PQ {
         return table
     }
 
+    /// The codebook re-laid as `[m][subDim][numCentroids]` for ``distanceTable(query:transposedCodebook:numSubVectors:numCentroids:metric:into:)``.
+    public static func transposeCodebook(_ codebook: [Float], dim: Int, numSubVectors m: Int, numCentroids nc: Int) -> [Float] {
+        precondition(m > 0 && dim % m == 0 && codebook.count >= nc * dim, "PQ.transposeCodebook: bad sizes")
+        let sd = dim / m
+        var out = [Float](repeating: 0, count: nc * dim)
+        for j in 0 ..< m {
+            for c in 0 ..< nc {
+                for d in 0 ..< sd { out[(j * sd + d) * nc + c] = codebook[(j * nc + c) * sd + d] }
+            }
+        }
+        return out
+    }
+
+    /// The same table as ``distanceTable(query:codebook:numSubVectors:numCentroids:metric:into:)`` from a transposed
+    /// codebook: each query component is broadcast against all centroids at once (SIMD over centroids).
+    public static func distanceTable(query: UnsafeBufferPointer<Float>, transposedCodebook: UnsafeBufferPointer<Float>,
+                                     numSubVectors m: Int, numCentroids nc: Int, metric: DistanceMetric,
+                                     into table: UnsafeMutableBufferPointer<Float>)
+    {
+        let dim = query.count
+        precondition(m > 0 && dim % m == 0 && transposedCodebook.count >= nc * dim && table.count >= m * nc,
+                     "PQ.distanceTable: bad sizes")
+        let sd = dim / m
+        let t = table.baseAddress!, cb = UnsafeRawPointer(transposedCodebook.baseAddress!)
+        let tr = UnsafeMutableRawPointer(t)
+        let dot = metric == .dot
+        for j in 0 ..< m {
+            let tj = t + j * nc
+            for c in 0 ..< nc { tj[c] = 0 }
+            for d in 0 ..< sd {
+                let qd = query[j * sd + d]
+                let rowOffset = (j * sd + d) * nc * 4
+                var c = 0
+                let qv = SIMD16<Float>(repeating: qd)
+                while c + 16 <= nc {
+                    let x = cb.loadUnaligned(fromByteOffset: rowOffset + c * 4, as: SIMD16<Float>.self)
+                    var acc = tr.loadUnaligned(fromByteOffset: (j * nc + c) * 4, as: SIMD16<Float>.self)
+                    if dot {
+                        acc -= qv * x
+                    } else {
+                        let diff = qv - x
+                        acc += diff * diff
+                    }
+                    tr.storeBytes(of: acc, toByteOffset: (j * nc + c) * 4, as: SIMD16<Float>.self)
+                    c += 16
+                }
+                while c < nc {
+                    let x = cb.load(fromByteOffset: rowOffset + c * 4, as: Float.self)
+                    if dot { tj[c] -= qd * x } else { tj[c] += (qd - x) * (qd - x) }
+                    c += 1
+                }
+            }
+        }
+    }
+
     /// ADC over codes stored transposed (sub-space major: `codes[j * count + i]` is row i's code for sub-space j,
     /// the reference's on-disk layout): `out[i] = Σ_j table[j * numCentroids + codes[j * count + i]]`.
     /// A code ≥ numCentroids yields NaN (never ranks).

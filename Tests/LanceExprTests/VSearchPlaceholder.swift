@@ -1,2 +1,0 @@
-// Keeps the LanceExprTests target buildable until the filter branch commits its tests.
-import Testing
