@@ -98,6 +98,9 @@ struct DemoCommand: AsyncParsableCommand {
         // 7. Evolve: two computed columns, then a merged score table.
         ds = try await evolve(ds)
 
+        // 8. Search: an IVF_PQ index on the embeddings, then the seed's Search and Curate queries.
+        ds = try await searchSteps(ds)
+
         say("\nversions:")
         for v in try await ds.versions() { say("  \(v.version)  \(v.timestamp.rfc3339)") }
 
@@ -159,6 +162,30 @@ struct DemoCommand: AsyncParsableCommand {
                 + "aspect_ratio=\(String(format: "%.3f", b.columns[3].value(i, as: Double.self)))  is_high_res=\(b.columns[4].boolValue(i))  "
                 + "aesthetic_score=\(String(format: "%.2f", b.columns[5].value(i, as: Double.self)))")
         }
+        return ds
+    }
+
+    /// Builds an IVF_PQ index on `img_emb` (the reference's defaults), then runs the seed's Search
+    /// (row 42's embedding, top 10) and Curate (the same query, prefiltered, top 500) queries.
+    func searchSteps(_ start: Dataset) async throws -> Dataset {
+        var t = Date()
+        let ds = try await start.createIndex(column: "img_emb", options: VectorIndexOptions(type: .ivfPQ, metric: .l2, seed: seed))
+        let stats = try await ds.indexStats(ds.listIndices().first { $0.fields == ["img_emb"] }?.name ?? "img_emb_idx")
+        say("\nindex: built IVF_PQ (L2) on img_emb → version \(ds.version) in \(secs(t)); \(stats.numIndexedRows) rows indexed")
+        let query = try await ds.vector(atRow: 42, column: "img_emb")
+        t = Date()
+        let hits = try await ds.search(query, column: "img_emb").nprobes(20).refineFactor(10)
+            .select(["caption", "url", "similarity"]).limit(10).toBatch()
+        say("search: row 42's embedding, nprobes 20, refine 10 → \(hits.count) hits in \(secs(t)):")
+        if let caption = hits.column("caption"), let distance = hits.column("_distance") {
+            for i in 0 ..< min(5, hits.count) {
+                say("  d=\(String(format: "%.4f", distance.value(i, as: Float.self)))  \(caption.string(i) ?? "null")")
+            }
+        }
+        t = Date()
+        let kept = try await ds.search(query, column: "img_emb").where(Self.curateFilter, prefilter: true)
+            .select(["key", "url", "caption", "similarity"]).limit(500).toBatch()
+        say("curate: the same query prefiltered by \(Self.curateFilter), limit 500 → \(kept.count) rows in \(secs(t))")
         return ds
     }
 
