@@ -14,7 +14,7 @@ def kind(key):
         return "rate"  # higher is better
     if k.endswith("_bytes") and "rss" in k:
         return "mem"  # lower is better
-    if k.endswith("_s") or "_s_" in k or k.endswith("_p50") or k.endswith("_p99"):
+    if k.endswith("_s") or k.endswith("_ms") or "_s_" in k or k.endswith("_p50") or k.endswith("_p99"):
         return "time"  # lower is better
     return None
 
@@ -43,14 +43,27 @@ def fmt(v):
     return str(v)
 
 
+def flatten(d):
+    """Nested result objects (W7's per-setting results) become dotted keys; Lancelet's `lancelet_`
+    setting names align with the reference's `lance_` ones."""
+    out = {}
+    for key, v in d.items():
+        if isinstance(v, dict) and "median" not in v:
+            for sub, sv in flatten(v).items():
+                out[key + "." + sub.replace("lancelet_", "lance_")] = sv
+        else:
+            out[key] = v
+    return out
+
+
 def order(key):
     m = re.match(r"W(\d+)", key)
     return (int(m.group(1)) if m else 99, key)
 
 
 def main():
-    ref = json.load(open(sys.argv[1]))
-    ours = json.load(open(sys.argv[2]))
+    ref = flatten(json.load(open(sys.argv[1])))
+    ours = flatten(json.load(open(sys.argv[2])))
     keys = sorted({k for k in list(ref) + list(ours) if k != "meta"}, key=order)
     print("| item | pylance 14.0.2 | Lancelet | ratio |")
     print("|---|---:|---:|---:|")

@@ -9,6 +9,7 @@ before the item). Prints one JSON object.
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -179,6 +180,61 @@ def main():
         M["W5_single_take_p99_s"] = stat(p99s)
         M["W5_peak_rss_bytes"] = peak()
 
+    if "W6" in only:
+        # As pylance_workload.py: build into a hard-linked copy, replace=True each rep.
+        import shutil
+        work = os.path.join(data, "work-reference-w6")
+        shutil.rmtree(work, ignore_errors=True)
+        os.makedirs(work)
+        wuri = os.path.join(work, "laion.lance")
+        subprocess.run(["cp", "-al", uri, wuri], check=True)
+        wds = lance.dataset(wuri)
+        P = inp["ivf_pq"]["num_partitions"]
+        reset_peak()
+        secs = []
+        for _ in range(R):
+            t = now()
+            wds.create_index("img_emb", index_type="IVF_PQ", num_partitions=P, num_sub_vectors=48,
+                             metric="L2", replace=True)
+            secs.append(now() - t)
+        M["W6_ivfpq_params"] = {"num_partitions": P, "num_sub_vectors": 48, "num_bits": 8, "metric": "L2"}
+        M["W6_ivfpq_build_s"] = stat(secs, 2)
+        M["W6_peak_rss_bytes"] = peak()
+        shutil.rmtree(work, ignore_errors=True)
+
+    if "W10" in only:
+        # On a hard-linked copy (the input dataset is never mutated), as pylance_workload.py does.
+        import tempfile
+        import pyarrow as pa
+        work = tempfile.mkdtemp(prefix="w10-ref-")
+        wuri = os.path.join(work, "laion.lance")
+        subprocess.run(["cp", "-al", uri, wuri], check=True)
+        wds = lance.dataset(wuri)
+        exprs = {"aspect_ratio": "CAST(width AS DOUBLE) / CAST(height AS DOUBLE)",
+                 "is_high_res": "width >= 512 AND height >= 512"}
+        secs = []
+        for r in range(R):
+            if r:
+                wds.drop_columns(list(exprs))
+            t = now()
+            wds.add_columns(exprs)
+            secs.append(now() - t)
+        M["W10_add_columns_sql_s"] = stat(secs)
+        rng = np.random.default_rng(7)
+        keys = rng.permutation(N).astype(np.int64)
+        scores = pa.table({"key": keys, "aesthetic_score": rng.uniform(1.0, 9.0, N)})
+        secs = []
+        for r in range(R):
+            if r:
+                wds.drop_columns(["aesthetic_score"])
+            t = now()
+            wds.merge(scores, left_on="key")
+            secs.append(now() - t)
+        M["W10_merge_on_key_s"] = stat(secs)
+        chk = wds.to_table(columns=["key", "aesthetic_score", "aspect_ratio"], limit=3)
+        assert chk.column("aesthetic_score").null_count == 0
+        subprocess.run(["rm", "-rf", work], check=True)
+
     if "W11" in only:
         # Standalone form of the workload's W11: a hard-linked copy with three one-row deletes as
         # its extra versions (the workload runs W11 on the copy W10 mutated).
@@ -232,43 +288,86 @@ def main():
                 ds.take(idx[i:i + bs], columns=TAKE_COLS)
             secs.append(now() - t)
         M["W12_lance_take_shuffled_rows_per_s"] = rate(nrows12, secs)
-    if "W10" in only:
-        # On a hard-linked copy (the input dataset is never mutated), as pylance_workload.py does.
-        import tempfile
-        import pyarrow as pa
-        work = tempfile.mkdtemp(prefix="w10-ref-")
-        wuri = os.path.join(work, "laion.lance")
-        subprocess.run(["cp", "-al", uri, wuri], check=True)
-        exprs = {"aspect_ratio": "CAST(width AS DOUBLE) / CAST(height AS DOUBLE)",
-                 "is_high_res": "width >= 512 AND height >= 512"}
-            if r:
-                wds.drop_columns(list(exprs))
-            wds.add_columns(exprs)
-        M["W10_add_columns_sql_s"] = stat(secs)
-        rng = np.random.default_rng(7)
-        keys = rng.permutation(N).astype(np.int64)
-        scores = pa.table({"key": keys, "aesthetic_score": rng.uniform(1.0, 9.0, N)})
-            if r:
-                wds.drop_columns(["aesthetic_score"])
-            wds.merge(scores, left_on="key")
-        M["W10_merge_on_key_s"] = stat(secs)
-        chk = wds.to_table(columns=["key", "aesthetic_score", "aspect_ratio"], limit=3)
-        assert chk.column("aesthetic_score").null_count == 0
-        subprocess.run(["rm", "-rf", work], check=True)
-    if "W6" in only:
-        # As pylance_workload.py: build into a hard-linked copy, replace=True each rep.
-        work = os.path.join(data, "work-reference-w6")
-        shutil.rmtree(work, ignore_errors=True)
-        os.makedirs(work)
-        P = inp["ivf_pq"]["num_partitions"]
-        reset_peak()
-        for _ in range(R):
-            wds.create_index("img_emb", index_type="IVF_PQ", num_partitions=P, num_sub_vectors=48,
-                             metric="L2", replace=True)
-        M["W6_ivfpq_params"] = {"num_partitions": P, "num_sub_vectors": 48, "num_bits": 8, "metric": "L2"}
-        M["W6_ivfpq_build_s"] = stat(secs, 2)
-        M["W6_peak_rss_bytes"] = peak()
-        shutil.rmtree(work, ignore_errors=True)
+
+    if "W7" in only or "W8" in only:
+        # The workload's W7/W8 through the pylance API (`lance_q`; lancedb is not installed here),
+        # on the dataset at env LANCELET_W7_URI (an indexed copy shared with Lancelet's side, so both
+        # search the same index) or on a fresh hard-linked copy indexed with the W6 parameters.
+        import shutil
+        k = inp["k"]
+        queries = np.load(os.path.join(data, "queries.npy"))
+        gt_ids = np.load(os.path.join(data, "gt_ids.npy"))
+        gt10 = [set(r[:k].tolist()) for r in gt_ids]
+        wuri = os.environ.get("LANCELET_W7_URI")
+        work7 = None
+        if not wuri:
+            work7 = os.path.join(data, "work-reference-w7")
+            shutil.rmtree(work7, ignore_errors=True)
+            os.makedirs(work7)
+            wuri = os.path.join(work7, "laion.lance")
+            shutil.copytree(uri, wuri, copy_function=os.link)
+            lance.dataset(wuri).create_index("img_emb", index_type="IVF_PQ",
+                                             num_partitions=inp["ivf_pq"]["num_partitions"],
+                                             num_sub_vectors=48, metric="L2", replace=True)
+        wds = lance.dataset(wuri)
+
+        def recall(ids_list, gts, kk):
+            return round(float(np.mean([len(set(a) & g) / kk for a, g in zip(ids_list, gts)])), 4)
+
+        def lance_q(q, nprobes=None, refine=None, limit=k, where=None, bypass=False):
+            nn = {"column": "img_emb", "q": q, "k": limit}
+            if nprobes is not None:
+                nn["nprobes"] = nprobes
+            if refine is not None:
+                nn["refine_factor"] = refine
+            if bypass:
+                nn["use_index"] = False
+            kw = {"filter": where, "prefilter": True} if where is not None else {}
+            return wds.to_table(columns=["key", "_distance"], nearest=nn, **kw)["key"].to_numpy()
+
+        if "W7" in only:
+            t = now()
+            lance_q(queries[0], 10)
+            M["W7_first_query_s"] = round(now() - t, 4)
+            for q in queries[:50]:
+                lance_q(q, 20)
+            w7 = {}
+            for npb in inp["nprobes"]:
+                for rf in inp["refine_factors"]:
+                    lat, ids = [], []
+                    for q in queries:
+                        t = now()
+                        ids.append(lance_q(q, npb, rf))
+                        lat.append(now() - t)
+                    key = "lance_nprobes%d_refine%s" % (npb, rf if rf else "none")
+                    w7[key] = {"qps": round(len(queries) / sum(lat), 1), "p50_ms": round(pct(lat, 50) * 1e3, 3),
+                               "p99_ms": round(pct(lat, 99) * 1e3, 3), "recall@10": recall(ids, gt10, k)}
+            M["W7_vector_search"] = w7
+            nbf = min(20, len(queries))
+            lat, ids = [], []
+            for q in queries[:nbf]:
+                t = now()
+                ids.append(lance_q(q, bypass=True))
+                lat.append(now() - t)
+            M["W7_bruteforce"] = {"queries": nbf, "p50_s": pct(lat, 50), "min_s": round(min(lat), 6),
+                                  "max_s": round(max(lat), 6), "recall@10": recall(ids, gt10[:nbf], k)}
+        if "W8" in only:
+            filt = inp["w4_filter"]
+            nq8 = min(100, len(queries))
+            lance_q(queries[0], 20, None, 500, filt)
+            p50s, w8_ids = [], None
+            for r in range(R):
+                lat, ids = [], []
+                for q in queries[:nq8]:
+                    t = now()
+                    ids.append(lance_q(q, 20, None, 500, filt))
+                    lat.append(now() - t)
+                p50s.append(pct(lat, 50))
+                w8_ids = ids
+            M["W8_prefilter_limit500_nprobes20_p50_s"] = stat(p50s)
+            M["W8_mean_results"] = round(float(np.mean([len(i) for i in w8_ids])), 1)
+        if work7:
+            shutil.rmtree(work7)
 
     if "W13" in only:
         import shutil
