@@ -120,14 +120,19 @@ public struct BenchRunner: Sendable {
         }
 
         if wants("W4") { for (k, v) in try await runW4(ds: ds, inputs: inputs, n: n) { put(k, v) } }
-        if wants("W11") { try await runW11(put: put) }
-        if wants("W12") { try await runW12(ds, rows: n, inputs: inputs, put: put) }
-        if wants("W13") { try await runW13(ds, inputs: inputs, put: put) }
-
-        if wants("W10") { try await runW10(rows: n, put: put) }
-
         if wants("W6") { try await runW6(inputs: inputs, put: put) }
-        if wants("W7") || wants("W8") { try await runW7W8(inputs: inputs, put: put) }
+        // Items that do not report their own peak memory: reset the process's peak before each and
+        // report it after (as `Wn_peak_rss_bytes`, like the reference side).
+        func measured(_ item: String, _ body: () async throws -> Void) async throws {
+            PeakMemory.reset()
+            try await body()
+            put(item + "_peak_rss_bytes", .int(Int(PeakMemory.read() ?? 0)))
+        }
+        if wants("W7") || wants("W8") { try await measured(wants("W7") ? "W7" : "W8") { try await runW7W8(inputs: inputs, put: put) } }
+        if wants("W10") { try await measured("W10") { try await runW10(rows: n, put: put) } }
+        if wants("W11") { try await measured("W11") { try await runW11(put: put) } }
+        if wants("W12") { try await measured("W12") { try await runW12(ds, rows: n, inputs: inputs, put: put) } }
+        if wants("W13") { try await measured("W13") { try await runW13(ds, inputs: inputs, put: put) } }
         for item in BenchRunner.allItems where !["W1b", "W2", "W3", "W4", "W5", "W6", "W7", "W8", "W10", "W11", "W12", "W13"].contains(item) && wants(item) {
             put(item, .null)
         }
