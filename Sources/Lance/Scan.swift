@@ -114,14 +114,13 @@ struct FragmentReader: Sendable {
         if let cached = dataset.openFiles.get(file.objectPath) {
             r = cached
         } else {
-            let object = try await dataset.store.open(file.objectPath)
-            r = try await LanceFileReader.open(object)
+            r = try await LanceFileReader.open(try await dataset.store.open(file.objectPath))
+            dataset.openFiles.put(file.objectPath, r)
         }
         guard r.rowCount >= UInt64(fragment.physicalRows) else {
             throw LanceError.corrupt("data file has \(r.rowCount) rows but fragment \(fragment.id) has \(fragment.physicalRows)",
                                      path: r.path)
         }
-        dataset.openFiles.put(file.objectPath, r)
         readers[file.path] = r
         return r
     }

@@ -8,11 +8,8 @@ extension BenchRunner {
     /// `merge` of a `(key, aesthetic_score)` table, on a hard-linked copy of the dataset (the input
     /// is never mutated; new versions and data files go only to the copy).
     func runW10(rows n: Int, put: (String, BenchJSON) -> Void) async throws {
-        let work = FileManager.default.temporaryDirectory.appendingPathComponent("lancelet-w10-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: work) }
-        let copy = work + "/laion.lance"
-        _ = try runChild(["/bin/cp", "-al", uri, copy])
+        let copy = try workCopy(named: "w10.lance")
+        defer { try? FileManager.default.removeItem(atPath: copy) }
         var ds = try await Dataset.open(copy)
         let exprs = [("aspect_ratio", "CAST(width AS DOUBLE) / CAST(height AS DOUBLE)"),
                      ("is_high_res", "width >= 512 AND height >= 512")]

@@ -8,13 +8,8 @@ extension BenchRunner {
         guard let ivf = inputs["ivf_pq"] as? [String: Any], let p = (ivf["num_partitions"] as? NSNumber)?.intValue else {
             throw BenchError("workload_inputs.json lacks ivf_pq.num_partitions")
         }
-        let work = dataDir + "/work-lancelet-w6"
-        let fm = FileManager.default
-        try? fm.removeItem(atPath: work)
-        try fm.createDirectory(atPath: work, withIntermediateDirectories: true)
-        defer { try? fm.removeItem(atPath: work) }
-        let copy = work + "/laion.lance"
-        _ = try runChild(["/bin/cp", "-al", uri, copy])
+        let copy = try workCopy(named: "w6.lance")
+        defer { try? FileManager.default.removeItem(atPath: copy) }
         var ds = try await Dataset.open(copy)
         PeakMemory.reset()
         var secs: [Double] = []

@@ -33,12 +33,9 @@ extension BenchRunner {
             guard let ivf = inputs["ivf_pq"] as? [String: Any], let p = (ivf["num_partitions"] as? NSNumber)?.intValue else {
                 throw BenchError("workload_inputs.json lacks ivf_pq.num_partitions")
             }
-            let w = dataDir + "/work-lancelet-w7"
-            try? fm.removeItem(atPath: w)
-            try fm.createDirectory(atPath: w, withIntermediateDirectories: true)
-            work = w
-            indexed = w + "/laion.lance"
-            _ = try runChild(["/bin/cp", "-al", uri, indexed])
+            let copy = try workCopy(named: "w7.lance")
+            work = copy
+            indexed = copy
             let t = now()
             _ = try await Dataset.open(indexed).createIndex(column: "img_emb", options: VectorIndexOptions(
                 type: .ivfPQ, metric: .l2, numPartitions: p, numSubVectors: 48, seed: 42))
