@@ -50,15 +50,18 @@ let package = Package(
         .executableTarget(name: "codec-bench", dependencies: ["LanceKernels"], path: "Benchmarks/CodecBench",
                           swiftSettings: swift6),
 
-        .testTarget(name: "LanceKernelsTests", dependencies: ["LanceKernels"],
+        // Shared by the test targets only: the reference Python, child processes, scratch dirs, a seeded PRNG.
+        .target(name: "LanceTestSupport", dependencies: ["LanceCore"], path: "Tests/LanceTestSupport",
+                swiftSettings: swift6),
+        .testTarget(name: "LanceKernelsTests", dependencies: ["LanceKernels", "LanceTestSupport"],
                     resources: [.copy("Vectors")], swiftSettings: swift6),
-        .testTarget(name: "LanceArrowTests", dependencies: ["LanceArrow"], swiftSettings: swift6),
-        .testTarget(name: "LanceFileTests", dependencies: ["LanceFile", "LanceIO"], swiftSettings: swift6),
-        .testTarget(name: "LanceTests", dependencies: ["Lance", "LanceIO", "LanceFile"], swiftSettings: swift6),
-        .testTarget(name: "LanceExprTests", dependencies: ["LanceExpr", "LanceArrow", "LanceCore"], swiftSettings: swift6),
-        .testTarget(name: "LanceDemoTests", dependencies: ["LanceDemo"], swiftSettings: swift6),
-        .testTarget(name: "ConformanceTests", dependencies: ["Lance", "LanceArrow", "LanceCLI"],
+        .testTarget(name: "LanceArrowTests", dependencies: ["LanceArrow", "LanceTestSupport"], swiftSettings: swift6),
+        .testTarget(name: "LanceFileTests", dependencies: ["LanceFile", "LanceIO", "LanceTestSupport"], swiftSettings: swift6),
+        .testTarget(name: "LanceTests", dependencies: ["Lance", "LanceIO", "LanceFile", "LanceTestSupport"], swiftSettings: swift6),
+        .testTarget(name: "LanceExprTests", dependencies: ["LanceExpr", "LanceArrow", "LanceCore", "LanceTestSupport"], swiftSettings: swift6),
+        .testTarget(name: "LanceDemoTests", dependencies: ["LanceDemo", "LanceTestSupport"], swiftSettings: swift6),
+        .testTarget(name: "ConformanceTests", dependencies: ["Lance", "LanceArrow", "LanceCLI", "LanceTestSupport"],
                     swiftSettings: swift6),
-        .testTarget(name: "WriteCLITests", dependencies: ["Lance", "LanceArrow", "LanceCore", "LanceCLI"], swiftSettings: swift6),
+        .testTarget(name: "WriteCLITests", dependencies: ["Lance", "LanceArrow", "LanceCore", "LanceCLI", "LanceTestSupport"], swiftSettings: swift6),
     ]
 )

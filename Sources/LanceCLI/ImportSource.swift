@@ -83,28 +83,21 @@ final class InputFile {
 
 /// Shows rows, MB and rate on standard error while importing — only when standard error is a terminal.
 struct ImportProgress {
-    let enabled = isatty(2) != 0
+    let line = StatusLine.forStandardError(interval: 0.25)
     let start = Date()
-    var last = Date.distantPast
-    var printed = false
 
-    mutating func update(rows: Int, bytes: Int, force: Bool = false) {
-        guard enabled else { return }
-        let now = Date()
-        guard force || now.timeIntervalSince(last) >= 0.25 else { return }
-        last = now
-        let secs = max(now.timeIntervalSince(start), 1e-6)
-        let mb = Double(bytes) / 1e6
-        let line = String(format: "\r%@ rows, %.1f MB read, %.0f rows/s, %.1f MB/s   ",
+    func update(rows: Int, bytes: Int, force: Bool = false) {
+        line?.update(force: force) {
+            let secs = max(Date().timeIntervalSince(start), 1e-6)
+            let mb = Double(bytes) / 1e6
+            return String(format: "%@ rows, %.1f MB read, %.0f rows/s, %.1f MB/s",
                           rows.formatted(), mb, Double(rows) / secs, mb / secs)
-        FileHandle.standardError.write(Data(line.utf8))
-        printed = true
+        }
     }
 
-    mutating func finish(rows: Int, bytes: Int) {
-        guard enabled else { return }
+    func finish(rows: Int, bytes: Int) {
         update(rows: rows, bytes: bytes, force: true)
-        if printed { FileHandle.standardError.write(Data("\n".utf8)) }
+        line?.finish(keep: true)
     }
 }
 

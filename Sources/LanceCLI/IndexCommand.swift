@@ -59,7 +59,7 @@ struct IndexCreate: AsyncParsableCommand {
     func run() async throws {
         try await runReportingErrors {
             let ds = try await Dataset.open(uri)
-            let progress = ProgressLine.forStandardError()
+            let progress = StatusLine.forStandardError()
             var options = VectorIndexOptions(
                 type: type, metric: IndexMetric(name: metric) ?? .l2, numPartitions: numPartitions, numSubVectors: numSubVectors,
                 maxIterations: maxIterations, sampleRate: sampleRate, name: name, replace: replace, seed: seed)
@@ -68,7 +68,7 @@ struct IndexCreate: AsyncParsableCommand {
             }
             let start = Date()
             let after = try await ds.createIndex(column: column, options: options)
-            progress?.finish()
+            progress?.finish(keep: false)
             let secs: Double = Date().timeIntervalSince(start)
             let indexName: String = name ?? column + "_idx"
             let info: IndexInfo? = try after.listIndices().first { $0.name == indexName }
@@ -142,34 +142,12 @@ struct IndexStats: AsyncParsableCommand {
     }
 }
 
-/// A one-line progress display on standard error, redrawn at most ten times a second.
-final class ProgressLine: @unchecked Sendable {
-    private let lock = NSLock()
-    private var last = Date.distantPast
-    private var lastStage: IndexBuildProgress.Stage?
-
-    /// A display when standard error is a terminal, else nil.
-    static func forStandardError() -> ProgressLine? { isatty(2) != 0 ? ProgressLine() : nil }
-
+extension StatusLine {
+    /// Shows an index build's stage and how far it is.
     func show(_ p: IndexBuildProgress) {
-        lock.lock()
-        defer { lock.unlock() }
-        let now = Date()
-        guard p.stage != lastStage || p.completed >= p.total || now.timeIntervalSince(last) >= 0.1 else { return }
-        last = now
-        lastStage = p.stage
-        let pct = p.total > 0 ? min(100, p.completed * 100 / p.total) : 0
-        emit("\r\u{1B}[K\(p.stage.rawValue): \(p.completed)/\(p.total) (\(pct)%)")
-    }
-
-    func finish() {
-        lock.lock()
-        defer { lock.unlock() }
-        emit("\r\u{1B}[K")
-    }
-
-    private func emit(_ s: String) {
-        var bytes = Array(s.utf8)
-        _ = bytes.withUnsafeMutableBytes { write(2, $0.baseAddress!, $0.count) }
+        update(phase: p.stage.rawValue, force: p.completed >= p.total) {
+            let pct = p.total > 0 ? min(100, p.completed * 100 / p.total) : 0
+            return "\(p.stage.rawValue): \(p.completed)/\(p.total) (\(pct)%)"
+        }
     }
 }

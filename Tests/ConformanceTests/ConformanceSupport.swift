@@ -2,6 +2,7 @@ import Foundation
 import LanceArrow
 import LanceCore
 import Testing
+import LanceTestSupport
 
 /// Where the conformance datasets are, which cases exist, and how to run `lancelet`.
 enum Conformance {
@@ -38,74 +39,14 @@ enum Conformance {
     }
 
     /// The `lancelet` executable built next to the test bundle (or `LANCELET_BIN`).
-    static func executable() throws -> URL {
-        let fm = FileManager.default
-        var candidates: [URL] = []
-        if let bin = ProcessInfo.processInfo.environment["LANCELET_BIN"], !bin.isEmpty {
-            candidates.append(URL(fileURLWithPath: bin))
-        }
-        let arg0 = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-        candidates.append(arg0.deletingLastPathComponent().appendingPathComponent("lancelet"))
-        for b in Bundle.allBundles where b.bundleURL.pathExtension == "xctest" {
-            candidates.append(b.bundleURL.deletingLastPathComponent().appendingPathComponent("lancelet"))
-        }
-        candidates.append(Bundle.main.bundleURL.appendingPathComponent("lancelet"))
-        candidates.append(Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("lancelet"))
-        // The package's own build directory, found from this source file.
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
-        candidates.append(root.appendingPathComponent(".build/debug/lancelet"))
-        for c in candidates where fm.isExecutableFile(atPath: c.path) { return c }
-        throw LanceError(.notFound, "the lancelet executable was not found; looked at "
-                         + candidates.map(\.path).joined(separator: ", ")
-                         + ". Build it with `swift build --build-tests` (or set LANCELET_BIN).")
-    }
+    static func executable() throws -> URL { URL(fileURLWithPath: try TestEnvironment.lanceletExecutable()) }
 
-    struct Output {
-        var status: Int32
-        var stdout: [UInt8]
-        var stderr: String
-    }
+    typealias Output = ProcessOutput
 
     /// Runs `lancelet args…`, capturing its output in files (no pipe deadlocks on large output).
     /// A run that takes longer than `timeout` seconds is terminated and reported.
     static func run(_ args: [String], timeout: Double = 300) async throws -> Output {
-        let exe = try executable()
-        let fm = FileManager.default
-        let tmp = fm.temporaryDirectory.appendingPathComponent("lancelet-conformance-\(UUID().uuidString)")
-        try fm.createDirectory(at: tmp, withIntermediateDirectories: true)
-        defer { try? fm.removeItem(at: tmp) }
-        let outURL = tmp.appendingPathComponent("stdout"), errURL = tmp.appendingPathComponent("stderr")
-        _ = fm.createFile(atPath: outURL.path, contents: nil)
-        _ = fm.createFile(atPath: errURL.path, contents: nil)
-        let outHandle = try FileHandle(forWritingTo: outURL), errHandle = try FileHandle(forWritingTo: errURL)
-        defer {
-            try? outHandle.close()
-            try? errHandle.close()
-        }
-        let p = Process()
-        p.executableURL = exe
-        p.arguments = args
-        p.standardOutput = outHandle
-        p.standardError = errHandle
-        p.standardInput = FileHandle.nullDevice
-        let status: Int32 = try await withCheckedThrowingContinuation { cont in
-            p.terminationHandler = { cont.resume(returning: $0.terminationStatus) }
-            do { try p.run() } catch {
-                p.terminationHandler = nil
-                cont.resume(throwing: error)
-                return
-            }
-            // Watchdog: a hung reader must fail the test, not the whole run.
-            let box = ProcessBox(p)
-            Task.detached {
-                try? await Task.sleep(for: .seconds(timeout))
-                if box.process.isRunning { box.process.terminate() }
-            }
-        }
-        let out = (try? Data(contentsOf: outURL)).map { [UInt8]($0) } ?? []
-        let err = (try? String(contentsOf: errURL, encoding: .utf8)) ?? ""
-        return Output(status: status, stdout: out, stderr: err)
+        try await Subprocess.run(try TestEnvironment.lanceletExecutable(), args, timeout: timeout)
     }
 
     static func describe(_ args: [String]) -> String {
@@ -113,11 +54,6 @@ enum Conformance {
     }
 }
 
-/// Lets the watchdog task reach the process (Process is thread-safe for isRunning/terminate).
-final class ProcessBox: @unchecked Sendable {
-    let process: Process
-    init(_ p: Process) { process = p }
-}
 
 /// One conformance case on disk.
 struct ConformanceCase {

@@ -2,32 +2,14 @@ import Foundation
 import LanceArrow
 import LanceCore
 import Testing
+import LanceTestSupport
 
 /// The mutation commands of `lancelet` (`add-columns`, `alter-columns`, `drop-columns`, `merge`,
 /// `update`, `delete --where`, `merge-insert`) against pylance: the same steps are applied by the CLI
 /// to one copy of a pylance-written dataset and by pylance to another, and pylance compares the
 /// two (schema, rows, version count). Needs only the Python of `LANCELET_PYTHON` (or `.venv`).
 @Suite struct EvolveCLITests {
-    static var python: String {
-        if let p = ProcessInfo.processInfo.environment["LANCELET_PYTHON"], !p.isEmpty { return p }
-        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent(".venv/bin/python").path
-    }
-
-    static func py(_ script: String, _ args: [String]) throws -> String {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: python)
-        p.arguments = ["-c", script] + args
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0 else { throw LanceError(.internal, "python failed: \(String(decoding: e, as: UTF8.self))") }
-        return String(decoding: o, as: UTF8.self)
-    }
+    static func py(_ script: String, _ args: [String]) throws -> String { try Subprocess.pythonScript(script, args) }
 
     static let setup = """
         import sys, shutil, json, lance, pyarrow as pa
@@ -76,8 +58,7 @@ import Testing
         """
 
     @Test func mutationCommandsMatchPylance() async throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lancelet-evolve-cli-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let dir = try TestEnvironment.temporaryDirectory("evolve-cli").path
         defer { try? FileManager.default.removeItem(atPath: dir) }
         _ = try Self.py(Self.setup, [dir])
         let uri = dir + "/cli.lance"

@@ -1,6 +1,7 @@
 import Foundation
 import LanceCore
 import Testing
+import LanceTestSupport
 
 /// Lancelet builds vector indexes (through `lancelet index create`) on copies of the datasets of
 /// `scripts/conformance/make_ivf.py`; `scripts/conformance/check_ivf.py` then has pylance list them,
@@ -26,40 +27,10 @@ import Testing
         return names
     }
 
-    static var repoRoot: URL {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    }
-
-    static func python() -> String {
-        if let p = ProcessInfo.processInfo.environment["LANCELET_PYTHON"], !p.isEmpty { return p }
-        return repoRoot.appendingPathComponent(".venv/bin/python").path
-    }
-
-    /// Runs a program to completion, capturing stdout and stderr through files.
+    /// Runs a program to completion (at most an hour), capturing stdout and stderr through files.
     static func runProgram(_ exe: String, _ args: [String]) async throws -> (Int32, String, String) {
-        let fm = FileManager.default
-        let tmp = fm.temporaryDirectory.appendingPathComponent("ivf-check-\(UUID().uuidString)")
-        try fm.createDirectory(at: tmp, withIntermediateDirectories: true)
-        defer { try? fm.removeItem(at: tmp) }
-        let o = tmp.appendingPathComponent("out"), e = tmp.appendingPathComponent("err")
-        _ = fm.createFile(atPath: o.path, contents: nil)
-        _ = fm.createFile(atPath: e.path, contents: nil)
-        let oh = try FileHandle(forWritingTo: o), eh = try FileHandle(forWritingTo: e)
-        defer { try? oh.close(); try? eh.close() }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: exe)
-        p.arguments = args
-        p.standardOutput = oh
-        p.standardError = eh
-        p.standardInput = FileHandle.nullDevice
-        let status: Int32 = try await withCheckedThrowingContinuation { cont in
-            p.terminationHandler = { cont.resume(returning: $0.terminationStatus) }
-            do { try p.run() } catch {
-                p.terminationHandler = nil
-                cont.resume(throwing: error)
-            }
-        }
-        return (status, (try? String(contentsOf: o, encoding: .utf8)) ?? "", (try? String(contentsOf: e, encoding: .utf8)) ?? "")
+        let o = try await Subprocess.run(exe, args, timeout: 3600)
+        return (o.status, o.text, o.stderr)
     }
 
     @Test(arguments: cases())
@@ -87,9 +58,9 @@ import Testing
         let out = String(decoding: built.stdout, as: UTF8.self)
         #expect(out.contains("\"name\":\"vec_idx\""), "unexpected output \(out)")
 
-        let checker = IndexBuildConformanceTests.repoRoot.appendingPathComponent("scripts/conformance/check_ivf.py").path
+        let checker = TestEnvironment.path("scripts/conformance/check_ivf.py")
         let (status, report, err) = try await IndexBuildConformanceTests.runProgram(
-            IndexBuildConformanceTests.python(), [checker, "--case", caseDir.path, "--ours", copy.path])
+            TestEnvironment.python, [checker, "--case", caseDir.path, "--ours", copy.path])
         #expect(status == 0, "check_ivf.py: \(report) \(err.split(separator: "\n").suffix(5).joined(separator: "\n"))")
     }
 }

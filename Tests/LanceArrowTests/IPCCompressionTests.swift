@@ -2,6 +2,7 @@ import Foundation
 import LanceArrow
 import LanceCore
 import Testing
+import LanceTestSupport
 
 /// Compressed IPC bodies (ZSTD, LZ4 frames) and the incremental reader.
 @Suite struct IPCCompressionTests {
@@ -31,18 +32,14 @@ import Testing
         defer { try? FileManager.default.removeItem(at: dir) }
         try Data(packed).write(to: dir.appendingPathComponent("f.arrow"))
         try Data(stream).write(to: dir.appendingPathComponent("s.arrows"))
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: IPCVectors.python)
-        p.arguments = ["-c", """
+        let r = try Subprocess.run(IPCVectors.python, ["-c", """
             import sys, pyarrow.ipc as ipc
             f = ipc.open_file(sys.argv[1]).read_all(); s = ipc.open_stream(sys.argv[2]).read_all()
             assert f.num_rows == 3010 and s.num_rows == 3000
             assert f.column("s")[4].as_py() is None and f.column("s")[5].as_py() == "value number 5"
             assert s.column("l")[3].as_py() == [1, 2] and s.column("i")[20].as_py() == 3
-            """, dir.appendingPathComponent("f.arrow").path, dir.appendingPathComponent("s.arrows").path]
-        try p.run()
-        p.waitUntilExit()
-        #expect(p.terminationStatus == 0)
+            """, dir.appendingPathComponent("f.arrow").path, dir.appendingPathComponent("s.arrows").path])
+        #expect(r.status == 0, "\(r.stderr)")
     }
 
     /// Feeds `bytes` to the incremental reader `chunk` bytes at a time.

@@ -2,6 +2,7 @@ import Foundation
 import LanceArrow
 import LanceCore
 import Testing
+import LanceTestSupport
 
 @Suite struct IPCReaderTests {
     static let names = ["typed_plain", "typed_zstd", "typed_lz4", "extra_plain", "extra_zstd", "big_lz4", "big_zstd", "deletions_like", "empty",
@@ -97,14 +98,4 @@ import Testing
 }
 
 /// A small deterministic generator for corruption tests.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+typealias SplitMix = SplitMix64

@@ -2,51 +2,19 @@ import Foundation
 import LanceArrow
 import LanceCore
 import Testing
+import LanceTestSupport
 
 /// Arrow IPC vectors written by pyarrow at test time (scripts/testdata/arrow_ipc.py).
 enum IPCVectors {
-    static let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
+    static var python: String { TestEnvironment.python }
 
-    static var python: String {
-        if let p = ProcessInfo.processInfo.environment["LANCELET_PYTHON"], !p.isEmpty { return p }
-        return repoRoot.appendingPathComponent(".venv/bin/python").path
-    }
+    static var script: String { TestEnvironment.path("scripts/testdata/arrow_ipc.py") }
 
-    static var script: String { repoRoot.appendingPathComponent("scripts/testdata/arrow_ipc.py").path }
-
-    static func tempDirectory(_ name: String) throws -> URL {
-        let base = ProcessInfo.processInfo.environment["LANCELET_TEST_TMP"].map { URL(fileURLWithPath: $0) }
-            ?? FileManager.default.temporaryDirectory
-        let d = base.appendingPathComponent("\(name)-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: d, withIntermediateDirectories: true)
-        return d
-    }
+    static func tempDirectory(_ name: String) throws -> URL { try TestEnvironment.temporaryDirectory(name) }
 
     /// Runs the vector script with the project's Python; throws with its stderr on failure.
     static func runPython(_ args: [String]) throws -> String {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: python)
-        p.arguments = [script] + args
-        let dir = try tempDirectory("py")
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let out = dir.appendingPathComponent("out"), err = dir.appendingPathComponent("err")
-        _ = FileManager.default.createFile(atPath: out.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: err.path, contents: nil)
-        let oh = try FileHandle(forWritingTo: out), eh = try FileHandle(forWritingTo: err)
-        p.standardOutput = oh
-        p.standardError = eh
-        try p.run()
-        p.waitUntilExit()
-        try? oh.close()
-        try? eh.close()
-        let stdout = (try? String(contentsOf: out, encoding: .utf8)) ?? ""
-        guard p.terminationStatus == 0 else {
-            let stderr = (try? String(contentsOf: err, encoding: .utf8)) ?? ""
-            throw LanceError(.io, "\(python) \(script) \(args.joined(separator: " ")) failed (\(p.terminationStatus)): \(stderr.suffix(2000)). "
-                             + "Tests need the project venv (scripts/test creates it) or LANCELET_PYTHON.")
-        }
-        return stdout
+        try Subprocess.python([script] + args).text
     }
 
     /// The generated vectors (written once per test process).

@@ -1,15 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 
 import Foundation
+import LanceTestSupport
 
 /// Runs the venv Python (Pillow, hashlib) over a set of files and returns what it measured.
 enum Pillow {
-    static let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent()
-
-    static var python: String {
-        ProcessInfo.processInfo.environment["LANCELET_PYTHON"] ?? repoRoot.appendingPathComponent(".venv/bin/python").path
-    }
 
     struct Decoded {
         var width: Int
@@ -54,9 +49,7 @@ enum Pillow {
 
     /// Decodes each JPEG with Pillow; `sources[i]` (optional) are the RGB pixels it was encoded from.
     static func decode(_ jpegs: [[UInt8]], sources: [[UInt8]?]? = nil, qualities: [Int]? = nil) throws -> [Decoded] {
-        let dir = FileManager.default.temporaryDirectory
-            .appendingPathComponent("lancelet-demo-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let dir = try TestEnvironment.temporaryDirectory("demo")
         defer { try? FileManager.default.removeItem(at: dir) }
         var manifest: [[String: String]] = []
         for (i, jpeg) in jpegs.enumerated() {
@@ -73,19 +66,8 @@ enum Pillow {
         }
         let manifestURL = dir.appendingPathComponent("manifest.json")
         try JSONSerialization.data(withJSONObject: manifest).write(to: manifestURL)
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: python)
-        p.arguments = ["-c", script, manifestURL.path]
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0 else {
-            throw Failure(description: "python failed: " + String(decoding: errData, as: UTF8.self))
-        }
+        let out = try Subprocess.python(["-c", script, manifestURL.path])
+        let outData = Data(out.stdout)
         guard let rows = try JSONSerialization.jsonObject(with: outData) as? [[String: Any]] else {
             throw Failure(description: "unexpected python output")
         }

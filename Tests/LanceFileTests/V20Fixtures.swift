@@ -3,6 +3,7 @@ import LanceArrow
 import LanceCore
 import LanceFile
 import LanceIO
+import LanceTestSupport
 
 /// Lance 2.0 files written by pylance (scripts/file-fixtures-v20/gen.py) and the values it wrote.
 struct V20Expected: Decodable, Sendable {
@@ -23,30 +24,9 @@ struct V20FixtureSet: Sendable {
 
     static let shared = Task<V20FixtureSet, any Error> { try generate() }
 
-    static var repoRoot: URL {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    }
-
-    static func python() -> String {
-        if let p = ProcessInfo.processInfo.environment["LANCELET_PYTHON"], !p.isEmpty { return p }
-        return repoRoot.appendingPathComponent(".venv/bin/python").path
-    }
-
     static func generate() throws -> V20FixtureSet {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lancelet-v20-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let script = repoRoot.appendingPathComponent("scripts/file-fixtures-v20/gen.py").path
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: python())
-        p.arguments = [script, dir.path]
-        let err = Pipe()
-        p.standardError = err
-        try p.run()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0 else {
-            throw LanceError(.internal, "fixture generator failed: " + String(decoding: errData, as: UTF8.self))
-        }
+        let dir = try TestEnvironment.temporaryDirectory("v20")
+        _ = try Subprocess.python([TestEnvironment.path("scripts/file-fixtures-v20/gen.py"), dir.path])
         let json = try Data(contentsOf: dir.appendingPathComponent("expected.json"))
         return V20FixtureSet(directory: dir.path, expected: try JSONDecoder().decode(V20Expected.self, from: json))
     }

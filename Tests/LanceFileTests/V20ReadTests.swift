@@ -4,6 +4,7 @@ import LanceCore
 import LanceFile
 import LanceIO
 import Testing
+import LanceTestSupport
 
 @Suite("V20 decoding against pylance 2.0 files")
 struct V20ReadTests {
@@ -212,14 +213,4 @@ struct V20ReadTests {
 }
 
 /// A small deterministic generator for damage positions.
-struct V20SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+typealias V20SplitMix = SplitMix64

@@ -3,20 +3,16 @@ import LanceArrow
 import LanceCore
 import LanceFile
 import LanceIO
+import LanceTestSupport
 
 /// Files written by pylance for the 2.1/2.2 decoder tests (generated once per test run).
 enum V21Fixtures {
-    static let repoRoot: URL = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent()
-
-    static var python: String {
-        ProcessInfo.processInfo.environment["LANCELET_PYTHON"] ?? repoRoot.appendingPathComponent(".venv/bin/python").path
-    }
+    static var python: String { TestEnvironment.python }
 
     /// Runs the generator script once per script version (the output is reused by later runs); returns
     /// the output directory.
     static let directory: Result<String, V21FixtureError> = {
-        let script = repoRoot.appendingPathComponent("scripts/file-fixtures/v21_cases.py").path
+        let script = TestEnvironment.path("scripts/file-fixtures/v21_cases.py")
         guard let source = FileManager.default.contents(atPath: script) else {
             return .failure(V21FixtureError(message: "missing \(script)"))
         }
@@ -27,17 +23,8 @@ enum V21Fixtures {
         if FileManager.default.fileExists(atPath: dir + "/.complete") { return .success(dir) }
         let work = dir + ".tmp-\(ProcessInfo.processInfo.processIdentifier)"
         try? FileManager.default.removeItem(atPath: work)
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: python)
-        p.arguments = [script, work]
-        let err = Pipe()
-        p.standardError = err
-        p.standardOutput = FileHandle.nullDevice
-        do { try p.run() } catch { return .failure(V21FixtureError(message: "cannot run \(python): \(error)")) }
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0 else {
-            return .failure(V21FixtureError(message: "generator failed: " + String(decoding: errData, as: UTF8.self)))
+        do { try Subprocess.python([script, work]) } catch {
+            return .failure(V21FixtureError(message: "generator failed: \(error)"))
         }
         _ = FileManager.default.createFile(atPath: work + "/.complete", contents: Data())
         if (try? FileManager.default.moveItem(atPath: work, toPath: dir)) == nil {

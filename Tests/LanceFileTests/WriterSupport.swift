@@ -2,22 +2,10 @@ import Foundation
 import LanceArrow
 import LanceCore
 @testable import LanceFile
+import LanceTestSupport
 
 /// Deterministic pseudo-random numbers (SplitMix64).
-struct TestRNG {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func int(_ range: Range<Int>) -> Int { range.lowerBound + Int(next() % UInt64(range.count)) }
-    mutating func chance(_ p: Double) -> Bool { Double(next() % 10_000) / 10_000 < p }
-    mutating func bytes(_ n: Int) -> [UInt8] { (0 ..< n).map { _ in UInt8(truncatingIfNeeded: next()) } }
-}
+typealias TestRNG = SplitMix64
 
 /// A column the test writes plus the canonical values pylance must read back (see
 /// scripts/file-writer-check/check.py for the canonical forms).
@@ -271,27 +259,11 @@ enum TestData {
 
 /// Runs the pylance checker over written files.
 enum PylanceCheck {
-    static var repoRoot: URL {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    }
-
-    static var python: String {
-        if let p = ProcessInfo.processInfo.environment["LANCELET_PYTHON"], !p.isEmpty { return p }
-        return repoRoot.appendingPathComponent(".venv/bin/python").path
-    }
-
     /// Returns (exit status, combined output).
     static func run(_ pairs: [(file: String, expected: String)]) throws -> (Int32, String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: python)
-        p.arguments = [repoRoot.appendingPathComponent("scripts/file-writer-check/check.py").path] + pairs.flatMap { [$0.file, $0.expected] }
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = pipe
-        try p.run()
-        let out = pipe.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: out, as: UTF8.self))
+        let o = try Subprocess.run(TestEnvironment.python, [TestEnvironment.path("scripts/file-writer-check/check.py")]
+                                   + pairs.flatMap { [$0.file, $0.expected] })
+        return (o.status, o.text + o.stderr)
     }
 
     /// Writes the expected-values JSON for `columns` next to `file`.

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import LanceKernels
+import LanceTestSupport
 
 @Suite struct ZstdEncoderTests {
     /// Seeded inputs of several shapes: random, runs, text-like, structured floats, and mixes.
@@ -99,11 +100,7 @@ import Testing
 
     /// python `zstandard` (libzstd) must decode what we produce.
     @Test func referenceDecodesOurFrames() throws {
-        let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
-        let python = ProcessInfo.processInfo.environment["LANCELET_PYTHON"] ?? repo.appendingPathComponent(".venv/bin/python").path
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("zstd-enc-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let dir = try TestEnvironment.temporaryDirectory("zstd-enc")
         defer { try? FileManager.default.removeItem(at: dir) }
         var count = 0
         for (k, input) in Self.samples().enumerated() {
@@ -125,16 +122,8 @@ import Testing
             ok += 1
         print("decoded", ok)
         """
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: python)
-        p.arguments = ["-c", script, dir.path, String(count)]
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = pipe
-        try p.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        #expect(p.terminationStatus == 0, "\(output)")
-        #expect(output.contains("decoded \(count)"))
+        let r = try Subprocess.run(TestEnvironment.python, ["-c", script, dir.path, String(count)])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.text.contains("decoded \(count)"))
     }
 }

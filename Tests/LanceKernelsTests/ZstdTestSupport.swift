@@ -1,5 +1,6 @@
 import Foundation
 @testable import LanceKernels
+import LanceTestSupport
 
 /// Shared helpers for the Zstd tests: vector loading and a seeded generator.
 enum ZstdVectors {
@@ -22,14 +23,4 @@ enum ZstdVectors {
 }
 
 /// SplitMix64: small deterministic generator for seeded tests.
-struct ZstdTestRNG: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+typealias ZstdTestRNG = SplitMix64

@@ -4,6 +4,7 @@ import LanceCore
 import LanceIO
 import Testing
 @testable import Lance
+import LanceTestSupport
 
 /// Damaged datasets: every mutation of a manifest, data file or deletion file must end in a
 /// `LanceError` or in a result that is consistent with itself — never a crash, a hang or another
@@ -60,17 +61,6 @@ import Testing
         let taken = try await ds.take(offsets: [0, max(0, rows - 1)], columns: nil)
         #expect(taken.count == 2 || rows == 0)
         return (rows, try await ds.countRows())
-    }
-
-    struct SplitMix64: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
     }
 
     @Test("10,000 damaged datasets: LanceError or a self-consistent read, never a crash")

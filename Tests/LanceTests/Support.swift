@@ -5,6 +5,7 @@ import LanceProto
 import SwiftProtobuf
 import Testing
 @testable import Lance
+import LanceTestSupport
 
 /// Builders of synthetic datasets in a MemoryStore.
 enum Synth {
@@ -100,30 +101,12 @@ enum Synth {
 
 /// Runs the reference Python (pylance) with a script; returns its standard output.
 enum Python {
-    static var repoRoot: URL {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    }
+    static var repoRoot: URL { TestEnvironment.repoRoot }
 
-    static var executable: String {
-        if let p = ProcessInfo.processInfo.environment["LANCELET_PYTHON"], !p.isEmpty { return p }
-        return repoRoot.appendingPathComponent(".venv/bin/python").path
-    }
+    static var executable: String { TestEnvironment.python }
 
     static func run(_ script: String, args: [String] = []) throws -> String {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: executable)
-        p.arguments = ["-c", script] + args
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0 else {
-            throw LanceError(.internal, "python failed: \(String(decoding: errData, as: UTF8.self))")
-        }
-        return String(decoding: data, as: UTF8.self)
+        try Subprocess.pythonScript(script, args)
     }
 
     /// Runs a script that prints one JSON document; returns it parsed.
@@ -131,11 +114,7 @@ enum Python {
         try JSONSerialization.jsonObject(with: Data(try run(script, args: args).utf8))
     }
 
-    static func tempDir(_ label: String) throws -> String {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lancelet-\(label)-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        return dir.path
-    }
+    static func tempDir(_ label: String) throws -> String { try TestEnvironment.temporaryDirectory(label).path }
 }
 
 /// Expects `body` to throw a `LanceError` with `code`.
