@@ -180,7 +180,12 @@ final class ImportReader {
 struct JSONLReader {
     let input: InputFile
     let batchRows: Int
+    /// Bytes read but not yet parsed: `carry[cursor...]` (consumed lines are dropped only when the
+    /// next chunk is appended, so taking a line never moves the rest of the buffer).
     var carry: [UInt8] = []
+    var cursor = 0
+    /// Where the search for the next newline resumes (bytes before it, from `cursor`, have none).
+    var scanned = 0
     var eof = false
     var lineNumber = 0
     var peeked: [JSONValue]?
@@ -196,25 +201,35 @@ struct JSONLReader {
         var rows: [JSONValue] = []
         let first = lineNumber + 1
         while rows.count < batchRows {
-            if let nl = carry.firstIndex(of: 0x0A) {
+            if let nl = carry[max(cursor, scanned)...].firstIndex(of: 0x0A) {
                 lineNumber += 1
-                let line = carry[carry.startIndex ..< nl]
-                carry.removeSubrange(carry.startIndex ... nl)
+                let line = carry[cursor ..< nl]
+                cursor = nl + 1
+                scanned = cursor
                 if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
                 rows.append(try parse(Array(line)))
                 continue
             }
             if eof {
-                if !carry.isEmpty {
+                if cursor < carry.count {
                     lineNumber += 1
-                    let line = carry
+                    let line = Array(carry[cursor...])
                     carry = []
+                    cursor = 0
+                    scanned = 0
                     if !line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { rows.append(try parse(line)) }
                 }
                 break
             }
             let chunk = try input.read(1 << 20)
-            if chunk.isEmpty { eof = true } else { carry += chunk }
+            if chunk.isEmpty {
+                eof = true
+            } else {
+                carry.removeSubrange(0 ..< cursor)
+                cursor = 0
+                scanned = carry.count
+                carry += chunk
+            }
         }
         return (rows, first)
     }

@@ -46,6 +46,37 @@ import Testing
         }
     }
 
+    /// Lines of very different lengths (up to several times the 1 MiB read size), blank lines, CRLF
+    /// endings and a last line without a newline: every row comes back once, in order, with its value.
+    @Test func jsonLinesAcrossReadChunks() throws {
+        let dir = try CLI.tempDir("jsonl-chunks")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var rng = SplitMix64(seed: 7)
+        var text: [UInt8] = []
+        var expected: [String] = []
+        for i in 0 ..< 3_000 {
+            let long = rng.int(0 ..< 100) == 0
+            let n = long ? rng.int(200_000 ..< 2_600_000) : rng.int(0 ..< 300)
+            let value = String(repeating: Character(UnicodeScalar(UInt8(97 + i % 26))), count: n)
+            expected.append(value)
+            text += Array(#"{"i": \#(i), "s": "\#(value)"}"#.utf8)
+            if i < 2_999 { text += Array((rng.int(0 ..< 5) == 0 ? "\r\n" : rng.int(0 ..< 7) == 0 ? "\n  \n" : "\n").utf8) }
+        }
+        let path = dir + "/rows.jsonl"
+        try Data(text).write(to: URL(fileURLWithPath: path))
+        var reader = JSONLReader(input: try InputFile(path: path), batchRows: 256)
+        var got: [JSONValue] = []
+        while true {
+            let (rows, _) = try reader.readRows()
+            if rows.isEmpty { break }
+            got += rows
+        }
+        #expect(got.count == expected.count)
+        for (i, row) in got.enumerated() where i < expected.count {
+            #expect(row["i"] == .int(Int64(i)) && row["s"] == .string(expected[i]), "row \(i)")
+        }
+    }
+
     @Test func damagedInputsFailCleanly() throws {
         let dir = try CLI.tempDir("bad")
         defer { try? FileManager.default.removeItem(atPath: dir) }
