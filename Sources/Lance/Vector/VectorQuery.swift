@@ -145,7 +145,7 @@ public struct VectorQuery: Sendable {
         if let (info, loaded) = index {
             plan.usedIndex = info.name
             let candidatesK = searchK * (refineFactorValue ?? 1)
-            var found = loaded.search(vector, nprobes: nprobesValue, k: candidatesK, mask: mask)
+            var found = await loaded.search(vector, nprobes: nprobesValue, k: candidatesK, mask: mask)
             plan.indexedCandidates = found.count
             let unindexed = ds.fragments.filter { !loaded.fragmentIds.contains($0.id) }
             plan.unindexedFragments = unindexed.map(\.id)
