@@ -62,4 +62,27 @@ import Testing
             #expect(o == zip(a, b).map { $0 + $1 })
         }
     }
+
+    /// Blocked layout + blocked ADC equals the reference ADC on the transposed codes.
+    @Test(arguments: [0, 1, 7, 8, 9, 63, 200])
+    func blockedADCMatchesReference(n: Int) {
+        var rng = TestRNG(state: UInt64(n + 17))
+        for m in [1, 3, 16, 48] {
+            let table = rng.floats(m * 256)
+            let codes = (0 ..< m * n).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+            var blocked = [UInt8](repeating: 0xAA, count: (n + 7) / 8 * 8 * m)
+            var ref = [Float](repeating: 0, count: n), fast = [Float](repeating: -1, count: n)
+            table.withUnsafeBufferPointer { t in codes.withUnsafeBufferPointer { c in
+                blocked.withUnsafeMutableBufferPointer { b in
+                    PQ.blockCodes8(transposed: c, numSubVectors: m, count: n, into: b) }
+                ref.withUnsafeMutableBufferPointer { o in
+                    PQ.adcTransposed(table: t, numSubVectors: m, numCentroids: 256, codes: c, count: n, out: o) } } }
+            for i in 0 ..< n { for j in 0 ..< m { #expect(blocked[(i / 8 * m + j) * 8 + i % 8] == codes[j * n + i]) } }
+            table.withUnsafeBufferPointer { t in blocked.withUnsafeBufferPointer { c in
+                fast.withUnsafeMutableBufferPointer { o in
+                    PQ.adcBlocked8(table: t, numSubVectors: m, codes: c, count: n, base: 0.25, out: o) } } }
+            for i in 0 ..< n { #expect(near(fast[i], ref[i] + 0.25)) }
+        }
+    }
 }
+

@@ -25,8 +25,10 @@ final class LoadedVectorIndex: Sendable {
     let offsets: [Int]
     let lengths: [Int]
     let rowIds: [UInt64]
-    /// PQ: `total × m` codes, each partition's block transposed (sub-vector major). Empty for FLAT.
+    /// PQ: each partition's codes re-laid in blocks of eight rows (`PQ.blockCodes8`), partition `p` starting at
+    /// `blockedStarts[p]`. Empty for FLAT.
     let codes: [UInt8]
+    let blockedStarts: [Int]
     let numSubVectors: Int
     let codebook: [Float]
     /// The codebook as `[m][subDim][256]` (for the SIMD distance table).
@@ -48,7 +50,22 @@ final class LoadedVectorIndex: Sendable {
         self.offsets = offsets
         self.lengths = lengths
         self.rowIds = rowIds
-        self.codes = codes
+        var starts: [Int] = [], total = 0
+        for l in lengths {
+            starts.append(total)
+            total += (l + 7) / 8 * 8 * numSubVectors
+        }
+        var blocked = [UInt8](repeating: 0, count: numSubVectors > 0 ? total : 0)
+        if numSubVectors > 0 && !codes.isEmpty {
+            codes.withUnsafeBufferPointer { c in blocked.withUnsafeMutableBufferPointer { b in
+                for (p, (o, l)) in zip(offsets, lengths).enumerated() where l > 0 {
+                    PQ.blockCodes8(transposed: UnsafeBufferPointer(rebasing: c[(o * numSubVectors) ..< ((o + l) * numSubVectors)]),
+                                   numSubVectors: numSubVectors, count: l,
+                                   into: UnsafeMutableBufferPointer(rebasing: b[starts[p] ..< (starts[p] + (l + 7) / 8 * 8 * numSubVectors)]))
+                } } }
+        }
+        self.codes = blocked
+        self.blockedStarts = starts
         self.numSubVectors = numSubVectors
         self.codebook = codebook
         self.codebookT = numSubVectors > 0 && !codebook.isEmpty
@@ -277,10 +294,12 @@ final class LoadedVectorIndex: Sendable {
     /// Rows of probed partitions above which one query's scan is split over the cores.
     static let parallelRows = 16_384
 
-    /// Approximate k-nearest among the probed partitions' rows allowed by `mask` (ids are row ids).
+    /// Approximate k-nearest among the probed partitions' rows allowed by `mask`. Result ids are the index's row
+    /// ids, or the row addresses `addressOf` maps them to (rows it lacks are skipped): `mask` takes the same ids.
     /// Distances: the PQ estimate (IVF_PQ) or the exact distance (IVF_FLAT), in the reference's units.
     /// Large scans are split over the available cores (partitions dealt out by size), then the top-k merged.
-    func search(_ query: [Float], nprobes: Int, k: Int, mask: RowMask) async -> [Neighbor] {
+    func search(_ query: [Float], nprobes: Int, k: Int, mask: RowMask,
+                addressOf: [UInt64: UInt64]? = nil) async -> [Neighbor] {
         var q = query
         if metric == .cosine {
             let n = DistanceKernels.dot(q, q).squareRoot()
@@ -302,7 +321,7 @@ final class LoadedVectorIndex: Sendable {
         let totalRows = parts.reduce(0) { $0 + lengths[$1.partition] }
         let width = min(parts.count, totalRows >= Self.parallelRows
             ? max(1, ProcessInfo.processInfo.activeProcessorCount) : 1)
-        if width <= 1 { return scan(parts[...], q: q, qterms: qterms, k: k, mask: mask).sorted() }
+        if width <= 1 { return scan(parts[...], q: q, qterms: qterms, k: k, mask: mask, addressOf: addressOf).sorted() }
         // Deal partitions out largest first to the least-loaded group.
         var groups = [[(partition: Int, distance: Float)]](repeating: [], count: width)
         var load = [Int](repeating: 0, count: width)
@@ -315,9 +334,9 @@ final class LoadedVectorIndex: Sendable {
         let frozenQ = q, frozenTerms = qterms
         return await withTaskGroup(of: TopK.self) { group in
             for g in groups.dropFirst() {
-                group.addTask { self.scan(g[...], q: frozenQ, qterms: frozenTerms, k: k, mask: mask) }
+                group.addTask { self.scan(g[...], q: frozenQ, qterms: frozenTerms, k: k, mask: mask, addressOf: addressOf) }
             }
-            var top = scan(first[...], q: frozenQ, qterms: frozenTerms, k: k, mask: mask)
+            var top = scan(first[...], q: frozenQ, qterms: frozenTerms, k: k, mask: mask, addressOf: addressOf)
             for await t in group { top.merge(t) }
             return top.sorted()
         }
@@ -325,7 +344,7 @@ final class LoadedVectorIndex: Sendable {
 
     /// Scores the rows of `parts` into a top-k.
     func scan(_ parts: ArraySlice<(partition: Int, distance: Float)>, q: [Float], qterms: [Float], k: Int,
-              mask: RowMask) -> TopK {
+              mask: RowMask, addressOf: [UInt64: UInt64]?) -> TopK {
         var top = TopK(k: k)
         let m = numSubVectors
         let adjust: Float = metric == .dot ? 1 : 0
@@ -351,9 +370,10 @@ final class LoadedVectorIndex: Sendable {
                 tableSource.withUnsafeBufferPointer { t in
                     codes.withUnsafeBufferPointer { c in
                         dist.withUnsafeMutableBufferPointer { out in
-                            PQ.adcTransposed256(table: t, numSubVectors: m,
-                                                codes: UnsafeBufferPointer(rebasing: c[(o * m) ..< ((o + n) * m)]),
-                                                count: n, base: base, out: out)
+                            let b = blockedStarts[part]
+                            PQ.adcBlocked8(table: t, numSubVectors: m,
+                                           codes: UnsafeBufferPointer(rebasing: c[b ..< (b + (n + 7) / 8 * 8 * m)]),
+                                           count: n, base: base, out: out)
                         }
                     }
                 }
@@ -374,7 +394,11 @@ final class LoadedVectorIndex: Sendable {
                 for i in 0 ..< n {
                     let x = d[i]
                     guard x <= threshold else { continue }
-                    let id = ids[o + i]
+                    var id = ids[o + i]
+                    if let addressOf {
+                        guard let a = addressOf[id] else { continue }
+                        id = a
+                    }
                     if mask.allows(id) {
                         top.push(x, id: id)
                         threshold = top.threshold

@@ -126,4 +126,63 @@ extension PQ {
             i &+= 1
         }
     }
+
+    /// Re-lays one partition's transposed codes (`codes[j * count + i]`) in blocks of eight rows, sub-space major
+    /// inside a block: `out[(b * m + j) * 8 + r]` is row `8b + r`'s code for sub-space j (rows past `count` are 0).
+    /// The layout of ``adcBlocked8(table:numSubVectors:codes:count:base:out:)``: each block is one contiguous read.
+    public static func blockCodes8(transposed codes: UnsafeBufferPointer<UInt8>, numSubVectors m: Int, count n: Int,
+                                   into out: UnsafeMutableBufferPointer<UInt8>)
+    {
+        let blocks = (n + 7) / 8
+        precondition(codes.count >= m * n && out.count >= blocks * m * 8, "PQ.blockCodes8: bad sizes")
+        for b in 0 ..< blocks {
+            for j in 0 ..< m {
+                for r in 0 ..< 8 {
+                    let i = b &* 8 &+ r
+                    out[(b &* m &+ j) &* 8 &+ r] = i < n ? codes[j &* n &+ i] : 0
+                }
+            }
+        }
+    }
+
+    /// ADC over codes laid out by ``blockCodes8(transposed:numSubVectors:count:into:)`` (256 centroids):
+    /// `out[i] = base + Σ_j table[j * 256 + code(i, j)]` for `i < count`. Eight sums in registers per block, eight
+    /// codes per 64-bit load, codes read sequentially. Same result as the reference
+    /// ``adcTransposed(table:numSubVectors:numCentroids:codes:count:out:)`` up to summation order.
+    public static func adcBlocked8(table: UnsafeBufferPointer<Float>, numSubVectors m: Int,
+                                   codes: UnsafeBufferPointer<UInt8>, count n: Int, base: Float = 0,
+                                   out: UnsafeMutableBufferPointer<Float>)
+    {
+        let blocks = (n + 7) / 8
+        precondition(table.count >= m * 256 && codes.count >= blocks * m * 8 && out.count >= n,
+                     "PQ.adcBlocked8: bad sizes")
+        guard n > 0 else { return }
+        let o = out.baseAddress!, t = table.baseAddress!
+        var cp = UnsafeRawPointer(codes.baseAddress!)
+        for b in 0 ..< blocks {
+            var a0 = base, a1 = base, a2 = base, a3 = base, a4 = base, a5 = base, a6 = base, a7 = base
+            var tj = t
+            for _ in 0 ..< m {
+                let w = cp.loadUnaligned(as: UInt64.self)
+                a0 += tj[Int(truncatingIfNeeded: w & 0xFF)]
+                a1 += tj[Int(truncatingIfNeeded: (w &>> 8) & 0xFF)]
+                a2 += tj[Int(truncatingIfNeeded: (w &>> 16) & 0xFF)]
+                a3 += tj[Int(truncatingIfNeeded: (w &>> 24) & 0xFF)]
+                a4 += tj[Int(truncatingIfNeeded: (w &>> 32) & 0xFF)]
+                a5 += tj[Int(truncatingIfNeeded: (w &>> 40) & 0xFF)]
+                a6 += tj[Int(truncatingIfNeeded: (w &>> 48) & 0xFF)]
+                a7 += tj[Int(truncatingIfNeeded: w &>> 56)]
+                cp += 8
+                tj += 256
+            }
+            let i = b &* 8
+            if i &+ 8 <= n {
+                o[i] = a0; o[i &+ 1] = a1; o[i &+ 2] = a2; o[i &+ 3] = a3
+                o[i &+ 4] = a4; o[i &+ 5] = a5; o[i &+ 6] = a6; o[i &+ 7] = a7
+            } else {
+                let sums = [a0, a1, a2, a3, a4, a5, a6, a7]
+                for r in 0 ..< (n &- i) { o[i &+ r] = sums[r] }
+            }
+        }
+    }
 }
