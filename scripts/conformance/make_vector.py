@@ -7,6 +7,7 @@ Usage: make_vector.py --out DIR [--laion-rows N]
 DIR/<case>/data.lance   a 32-d float32 dataset (2 indexed fragments of 2000 rows, one unindexed fragment of
                         1000 rows appended after the index, rows with id % 97 == 0 deleted)
 DIR/<case>/expected.json {"metric", "index_type", "queries": [[...]], "results": [{"query", "params", "ids", "distances"}]}
+DIR/stable_*/          the same with stable row ids (enable_stable_row_ids)
 DIR/laion/              (with --laion-rows > 0) a synthetic LAION dataset with an IVF_PQ index on img_emb and the
                         seed's Search / Curate results
 Swift tests read DIR from env LANCELET_VECTOR_DIR.
@@ -48,13 +49,13 @@ def run(ds, q, **kw):
     return t
 
 
-def make_case(out, name, metric, index_type, rng, tail=True):
+def make_case(out, name, metric, index_type, rng, tail=True, stable=False):
     d = os.path.join(out, name)
     shutil.rmtree(d, ignore_errors=True)
     os.makedirs(d)
     uri = os.path.join(d, "data.lance")
     t1, v1 = table(0, 4000, rng)
-    ds = lance.write_dataset(t1, uri, max_rows_per_file=2000)
+    ds = lance.write_dataset(t1, uri, max_rows_per_file=2000, enable_stable_row_ids=stable)
     params = {"num_partitions": 8}
     if index_type == "IVF_PQ":
         params["num_sub_vectors"] = 4
@@ -132,6 +133,9 @@ def main():
     make_case(a.out, "flat_l2", "l2", "IVF_FLAT", rng)
     for metric in ("l2", "cosine", "dot"):  # no unindexed tail: the index's own distances are reported
         make_case(a.out, "pqfull_" + metric, metric, "IVF_PQ", rng, tail=False)
+    # Stable row ids: the index stores row ids, which the reader maps to row addresses.
+    make_case(a.out, "stable_pq_l2", "l2", "IVF_PQ", rng, stable=True)
+    make_case(a.out, "stable_flat_cosine", "cosine", "IVF_FLAT", rng, stable=True)
     if a.laion_rows > 0:
         make_laion(a.out, a.laion_rows)
 

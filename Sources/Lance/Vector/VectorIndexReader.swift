@@ -25,8 +25,10 @@ final class LoadedVectorIndex: Sendable {
     let offsets: [Int]
     let lengths: [Int]
     let rowIds: [UInt64]
-    /// PQ: `total × m` codes, each partition's block transposed (sub-vector major). Empty for FLAT.
+    /// PQ: each partition's codes re-laid in blocks of eight rows (`PQ.blockCodes8`), partition `p` starting at
+    /// `blockedStarts[p]`. Empty for FLAT.
     let codes: [UInt8]
+    let blockedStarts: [Int]
     let numSubVectors: Int
     let codebook: [Float]
     /// The codebook as `[m][subDim][256]` (for the SIMD distance table).
@@ -48,7 +50,22 @@ final class LoadedVectorIndex: Sendable {
         self.offsets = offsets
         self.lengths = lengths
         self.rowIds = rowIds
-        self.codes = codes
+        var starts: [Int] = [], total = 0
+        for l in lengths {
+            starts.append(total)
+            total += (l + 7) / 8 * 8 * numSubVectors
+        }
+        var blocked = [UInt8](repeating: 0, count: numSubVectors > 0 ? total : 0)
+        if numSubVectors > 0 && !codes.isEmpty {
+            codes.withUnsafeBufferPointer { c in blocked.withUnsafeMutableBufferPointer { b in
+                for (p, (o, l)) in zip(offsets, lengths).enumerated() where l > 0 {
+                    PQ.blockCodes8(transposed: UnsafeBufferPointer(rebasing: c[(o * numSubVectors) ..< ((o + l) * numSubVectors)]),
+                                   numSubVectors: numSubVectors, count: l,
+                                   into: UnsafeMutableBufferPointer(rebasing: b[starts[p] ..< (starts[p] + (l + 7) / 8 * 8 * numSubVectors)]))
+                } } }
+        }
+        self.codes = blocked
+        self.blockedStarts = starts
         self.numSubVectors = numSubVectors
         self.codebook = codebook
         self.codebookT = numSubVectors > 0 && !codebook.isEmpty
@@ -233,8 +250,9 @@ final class LoadedVectorIndex: Sendable {
                                  vectors: vectors, fragmentIds: fragmentIds)
     }
 
-    /// The `nprobes` partitions whose centroids are nearest the (normalised, for cosine) query.
-    func probe(_ q: [Float], nprobes: Int) -> [Int] {
+    /// The `nprobes` partitions whose centroids are nearest the (normalised, for cosine) query, nearest first, with
+    /// the centroid distance (squared L2, or −dot).
+    func probe(_ q: [Float], nprobes: Int) -> [(partition: Int, distance: Float)] {
         var top = TopK(k: min(max(1, nprobes), numPartitions))
         q.withUnsafeBufferPointer { qp in
             centroids.withUnsafeBufferPointer { c in
@@ -246,47 +264,116 @@ final class LoadedVectorIndex: Sendable {
                 }
             }
         }
-        return top.sorted().map { Int($0.id) }
+        return top.sorted().map { (Int($0.id), $0.distance) }
     }
 
-    /// Approximate k-nearest among the probed partitions' rows allowed by `mask` (ids are row ids).
+    /// Per-partition index-only terms of the residual L2 table (see `PQ.partitionTerms`), computed on first use and
+    /// kept while the cache holds at most `partitionTermBudget` floats.
+    private let partitionTermCache = Mutex<[Int: [Float]]>([:])
+    private static let partitionTermBudget = 16 << 20
+
+    private func partitionTerms(_ part: Int, scratch: inout [Float]) -> [Float]? {
+        if let hit = partitionTermCache.withLock({ $0[part] }) { return hit }
+        let m = numSubVectors
+        var terms = [Float](repeating: 0, count: m * 256)
+        centroids.withUnsafeBufferPointer { c in codebookT.withUnsafeBufferPointer { cb in
+            terms.withUnsafeMutableBufferPointer { t in
+                PQ.partitionTerms(centroid: UnsafeBufferPointer(rebasing: c[(part * dim) ..< ((part + 1) * dim)]),
+                                  transposedCodebook: cb, numSubVectors: m, numCentroids: 256, into: t)
+            } } }
+        let kept = partitionTermCache.withLock { cache -> Bool in
+            if cache.count * m * 256 + terms.count > Self.partitionTermBudget { return false }
+            cache[part] = terms
+            return true
+        }
+        if kept { return terms }
+        scratch = terms
+        return nil
+    }
+
+    /// Rows of probed partitions above which one query's scan is split over the cores.
+    static let parallelRows = 16_384
+
+    /// Approximate k-nearest among the probed partitions' rows allowed by `mask`. Result ids are the index's row
+    /// ids, or the row addresses `addressOf` maps them to (rows it lacks are skipped): `mask` takes the same ids.
     /// Distances: the PQ estimate (IVF_PQ) or the exact distance (IVF_FLAT), in the reference's units.
-    func search(_ query: [Float], nprobes: Int, k: Int, mask: RowMask) -> [Neighbor] {
+    /// Large scans are split over the available cores (partitions dealt out by size), then the top-k merged.
+    func search(_ query: [Float], nprobes: Int, k: Int, mask: RowMask,
+                addressOf: [UInt64: UInt64]? = nil) async -> [Neighbor] {
         var q = query
         if metric == .cosine {
             let n = DistanceKernels.dot(q, q).squareRoot()
             if n > 0 { q = q.map { $0 / n } }
         }
+        let parts = probe(q, nprobes: nprobes).filter { lengths[$0.partition] > 0 }
+        if parts.isEmpty || k == 0 { return [] }
+        // PQ: the query's part of the table, once per query (the whole table for dot).
+        var qterms: [Float] = []
+        if kind == .pq {
+            let m = numSubVectors
+            qterms = [Float](repeating: 0, count: m * 256)
+            q.withUnsafeBufferPointer { qp in codebookT.withUnsafeBufferPointer { cb in
+                qterms.withUnsafeMutableBufferPointer { t in
+                    PQ.queryTerms(query: qp, transposedCodebook: cb, numSubVectors: m, numCentroids: 256,
+                                  scale: metric == .dot ? -1 : -2, into: t)
+                } } }
+        }
+        let totalRows = parts.reduce(0) { $0 + lengths[$1.partition] }
+        let width = min(parts.count, totalRows >= Self.parallelRows
+            ? max(1, ProcessInfo.processInfo.activeProcessorCount) : 1)
+        if width <= 1 { return scan(parts[...], q: q, qterms: qterms, k: k, mask: mask, addressOf: addressOf).sorted() }
+        // Deal partitions out largest first to the least-loaded group.
+        var groups = [[(partition: Int, distance: Float)]](repeating: [], count: width)
+        var load = [Int](repeating: 0, count: width)
+        for p in parts.sorted(by: { lengths[$0.partition] > lengths[$1.partition] }) {
+            let g = load.indices.min(by: { load[$0] < load[$1] })!
+            groups[g].append(p)
+            load[g] += lengths[p.partition]
+        }
+        let first = groups[0]
+        let frozenQ = q, frozenTerms = qterms
+        return await withTaskGroup(of: TopK.self) { group in
+            for g in groups.dropFirst() {
+                group.addTask { self.scan(g[...], q: frozenQ, qterms: frozenTerms, k: k, mask: mask, addressOf: addressOf) }
+            }
+            var top = scan(first[...], q: frozenQ, qterms: frozenTerms, k: k, mask: mask, addressOf: addressOf)
+            for await t in group { top.merge(t) }
+            return top.sorted()
+        }
+    }
+
+    /// Scores the rows of `parts` into a top-k.
+    func scan(_ parts: ArraySlice<(partition: Int, distance: Float)>, q: [Float], qterms: [Float], k: Int,
+              mask: RowMask, addressOf: [UInt64: UInt64]?) -> TopK {
         var top = TopK(k: k)
-        let parts = probe(q, nprobes: nprobes)
         let m = numSubVectors
-        let tableMetric: DistanceMetric = metric == .dot ? .dot : .l2
         let adjust: Float = metric == .dot ? 1 : 0
-        var table = [Float](repeating: 0, count: max(1, m * 256))
-        var resid = [Float](repeating: 0, count: dim)
-        var dist = [Float]()
-        for part in parts {
+        var table = [Float](repeating: 0, count: kind == .pq ? m * 256 : 0)
+        var scratch: [Float] = []
+        let maxLen = parts.reduce(0) { max($0, lengths[$1.partition]) }
+        var dist = [Float](repeating: 0, count: maxLen)
+        for (part, centroidDistance) in parts {
             let n = lengths[part], o = offsets[part]
-            if n == 0 { continue }
-            if dist.count < n { dist = [Float](repeating: 0, count: n) }
             switch kind {
             case .pq:
+                var base: Float = adjust
+                let tableSource: [Float]
                 if metric == .dot {
-                    resid = q
+                    tableSource = qterms
                 } else {
-                    for d in 0 ..< dim { resid[d] = q[d] - centroids[part * dim + d] }
+                    let terms = partitionTerms(part, scratch: &scratch) ?? scratch
+                    terms.withUnsafeBufferPointer { a in qterms.withUnsafeBufferPointer { b in
+                        table.withUnsafeMutableBufferPointer { t in PQ.addTables(a, b, into: t) } } }
+                    tableSource = table
+                    base += centroidDistance  // ‖q − c_p‖², the sub-spaces' residual norms summed
                 }
-                resid.withUnsafeBufferPointer { r in codebookT.withUnsafeBufferPointer { cb in
-                    table.withUnsafeMutableBufferPointer { t in
-                        PQ.distanceTable(query: r, transposedCodebook: cb, numSubVectors: m, numCentroids: 256,
-                                         metric: tableMetric, into: t)
-                    } } }
-                table.withUnsafeBufferPointer { t in
+                tableSource.withUnsafeBufferPointer { t in
                     codes.withUnsafeBufferPointer { c in
                         dist.withUnsafeMutableBufferPointer { out in
-                            PQ.adcTransposed(table: t, numSubVectors: m, numCentroids: 256,
-                                             codes: UnsafeBufferPointer(rebasing: c[(o * m) ..< ((o + n) * m)]), count: n,
-                                             out: out)
+                            let b = blockedStarts[part]
+                            PQ.adcBlocked8(table: t, numSubVectors: m,
+                                           codes: UnsafeBufferPointer(rebasing: c[b ..< (b + (n + 7) / 8 * 8 * m)]),
+                                           count: n, base: base, out: out)
                         }
                     }
                 }
@@ -300,14 +387,24 @@ final class LoadedVectorIndex: Sendable {
                         }
                     }
                 }
+                if adjust != 0 { for i in 0 ..< n { dist[i] += adjust } }
             }
-            for i in 0 ..< n {
-                let d = dist[i] + adjust
-                guard d <= top.threshold else { continue }
-                let id = rowIds[o + i]
-                if mask.allows(id) { top.push(d, id: id) }
-            }
+            dist.withUnsafeBufferPointer { d in rowIds.withUnsafeBufferPointer { ids in
+                var threshold = top.threshold
+                for i in 0 ..< n {
+                    let x = d[i]
+                    guard x <= threshold else { continue }
+                    var id = ids[o + i]
+                    if let addressOf {
+                        guard let a = addressOf[id] else { continue }
+                        id = a
+                    }
+                    if mask.allows(id) {
+                        top.push(x, id: id)
+                        threshold = top.threshold
+                    }
+                } } }
         }
-        return top.sorted()
+        return top
     }
 }

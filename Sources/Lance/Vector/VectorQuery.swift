@@ -120,7 +120,7 @@ public struct VectorQuery: Sendable {
 
         // The index to use, if any.
         var index: (info: IndexInfo, loaded: LoadedVectorIndex)?
-        if !bypassIndex, !ds.usesStableRowIds {
+        if !bypassIndex {
             for info in try ds.indices() where info.fields == [col.name] && ["IVF_PQ", "IVF_FLAT"].contains(info.type) {
                 let loaded = try await LoadedVectorIndex.load(dataset: ds, uuid: info.uuid, column: col,
                                                               fragmentIds: info.fragmentIds ?? [])
@@ -145,7 +145,10 @@ public struct VectorQuery: Sendable {
         if let (info, loaded) = index {
             plan.usedIndex = info.name
             let candidatesK = searchK * (refineFactorValue ?? 1)
-            var found = loaded.search(vector, nprobes: nprobesValue, k: candidatesK, mask: mask)
+            // Stable row ids: the index holds row ids; map its hits to row addresses.
+            let addressOf = ds.usesStableRowIds ? try await ds.rowIdAddressMap() : nil
+            var found = await loaded.search(vector, nprobes: nprobesValue, k: candidatesK, mask: mask,
+                                            addressOf: addressOf)
             plan.indexedCandidates = found.count
             let unindexed = ds.fragments.filter { !loaded.fragmentIds.contains($0.id) }
             plan.unindexedFragments = unindexed.map(\.id)
