@@ -1,3 +1,4 @@
+import Foundation
 import LanceArrow
 import LanceCore
 import LanceExpr
@@ -43,9 +44,12 @@ extension Dataset {
         }
         var batches: [RecordBatch] = []
         // One result batch anyway: decode in larger batches (fewer per-page decode calls).
-        for try await b in scan(columns: columns, where: filter, limit: limit, offset: offset,
-                                withRowAddress: withRowAddress, withRowId: withRowId, batchSize: 32768) {
-            batches.append(b)
+        let s = scan(columns: columns, where: filter, limit: limit, offset: offset,
+                     withRowAddress: withRowAddress, withRowId: withRowId, batchSize: 32768)
+        if limit == nil && offset == 0 {
+            batches = try await s.collect(countOnly: false).batches
+        } else {
+            for try await b in s { batches.append(b) }
         }
         if batches.isEmpty {
             let fields = try resolve(columns: columns)
@@ -60,11 +64,7 @@ extension Dataset {
         guard let filter else { return try await countRows() }
         // Larger batches than a scan's default: only the filter's columns are held, and fewer
         // decode calls amortize per-page work (dictionaries, chunk metadata).
-        var it = scan(columns: [], where: filter, batchSize: 32768).makeAsyncIterator()
-        it.countOnly = true
-        var total = 0
-        while let b = try await it.next() { total += b.count }
-        return total
+        return try await scan(columns: [], where: filter, batchSize: 32768).collect(countOnly: true).count
     }
 
     /// Row addresses (`fragment_id << 32 | offset`) of the live rows satisfying `filter`, in scan order.
@@ -91,6 +91,66 @@ public struct FilteredScan: AsyncSequence, Sendable {
     let batchSize: Int
 
     public func makeAsyncIterator() -> Iterator { Iterator(scan: self) }
+
+    /// Runs the whole scan (limit and offset are not applied: callers use it without them),
+    /// evaluating ranges of rows concurrently, as many at a time as there are cores, and returns
+    /// the matching rows' batches in scan order (none when `countOnly`) and their number.
+    func collect(countOnly: Bool) async throws -> (batches: [RecordBatch], count: Int) {
+        var it = makeAsyncIterator()
+        try it.prepare()
+        let ctx = it.context(it.bound!)
+        let ds = dataset
+        let width = Swift.max(1, ProcessInfo.processInfo.activeProcessorCount)
+        var sources: [(fragment: Fragment, deletions: DeletionVector?, rowIds: [UInt64]?)] = []
+        var items: [(source: Int, start: Int, end: Int)] = []
+        for f in ds.fragments {
+            if try await ds.liveRows(f) == 0 { continue }
+            let dv = try await ds.deletionVector(f)
+            let ids = (withRowId || it.needsRowId) ? try await ds.rowIds(f, deletions: dv) : nil
+            sources.append((f, dv, ids))
+            let rows = f.physicalRows
+            // At least one range per core when the fragment is large enough to be worth splitting.
+            let pieces = Swift.max((rows + batchSize - 1) / batchSize, Swift.min(width, (rows + 4095) / 4096), 1)
+            let size = Swift.max(1, (rows + pieces - 1) / pieces)
+            var s = 0
+            while s < rows {
+                items.append((sources.count - 1, s, Swift.min(rows, s + size)))
+                s += size
+            }
+        }
+        let work = items
+        let from = sources
+        @Sendable func run(_ i: Int) async throws -> (Int, RecordBatch?, Int) {
+            let item = work[i]
+            let src = from[item.source]
+            var reader = FragmentReader(dataset: ds, fragment: src.fragment)
+            guard let chunk = try await ctx.evaluate(reader: &reader, deletions: src.deletions, rowIds: src.rowIds,
+                                                     start: item.start, end: item.end, countOnly: countOnly),
+                chunk.matchCount > 0 else { return (i, nil, 0) }
+            if countOnly { return (i, nil, chunk.matchCount) }
+            return (i, try await ctx.materialize(chunk, reader: &reader, rowIds: src.rowIds), chunk.matchCount)
+        }
+        var results = [RecordBatch?](repeating: nil, count: work.count)
+        var total = 0
+        try await withThrowingTaskGroup(of: (Int, RecordBatch?, Int).self) { group in
+            var next = 0
+            while next < Swift.min(width, work.count) {
+                let i = next
+                group.addTask { try await run(i) }
+                next += 1
+            }
+            while let (i, b, c) = try await group.next() {
+                results[i] = b
+                total += c
+                if next < work.count {
+                    let j = next
+                    group.addTask { try await run(j) }
+                    next += 1
+                }
+            }
+        }
+        return (results.compactMap { $0 }, total)
+    }
 
     public struct Iterator: AsyncIteratorProtocol {
         let scan: FilteredScan
@@ -178,18 +238,74 @@ public struct FilteredScan: AsyncSequence, Sendable {
                 }
                 let end = Swift.min(start + scan.batchSize, f.physicalRows)
                 current!.position = end
-                // 1. The live rows of this range, and the filter's columns for them.
+                let ctx = context(bound)
+                let deletions = current!.deletions
+                let rowIds = current!.rowIds
+                // 1. The filter's columns of the live rows of this range, evaluated.
+                guard var chunk = try await ctx.evaluate(reader: &current!.reader, deletions: deletions, rowIds: rowIds,
+                                                         start: start, end: end, countOnly: countOnly) else { continue }
+                // 2. Offset and limit count matches.
+                if countOnly {
+                    if chunk.matchCount == 0 { continue }
+                    return RecordBatch(emptyWithCount: chunk.matchCount)
+                }
+                let skip = Swift.min(remainingOffset, chunk.matches.count)
+                remainingOffset -= skip
+                let n = Swift.min(chunk.matches.count - skip, remainingLimit)
+                if n == 0 { continue }
+                if skip > 0 || n < chunk.matches.count { chunk.matches = Array(chunk.matches[skip ..< skip + n]) }
+                remainingLimit -= n
+                // 3. The projected columns of the matching rows only.
+                return try await ctx.materialize(chunk, reader: &current!.reader, rowIds: rowIds)
+            }
+            return nil
+        }
+
+        func context(_ bound: BoundExpr) -> ChunkContext {
+            ChunkContext(bound: bound, fields: fields, filterFields: filterFields, needsAddress: needsAddress,
+                         needsRowId: needsRowId, withRowAddress: scan.withRowAddress, withRowId: scan.withRowId)
+        }
+
+        /// Everything the evaluation of one range of physical rows needs (shared by the sequential
+        /// iterator and the parallel ``FilteredScan/collect(countOnly:)``).
+        struct ChunkContext: Sendable {
+            let bound: BoundExpr
+            let fields: [LanceField]
+            let filterFields: [LanceField]
+            let needsAddress: Bool
+            let needsRowId: Bool
+            let withRowAddress: Bool
+            let withRowId: Bool
+
+            /// The filter's columns of one range and the positions (in the range's live rows) that match.
+            struct Chunk {
+                var fragment: Fragment
+                var start: Int
+                var live: [Int]?
+                var count: Int
+                var decoded: [ArrayData]
+                var matches: [Int]
+                var matchCount: Int
+                var selection: RowSelection
+                func physical(_ k: Int) -> Int { live?[k] ?? (start + k) }
+            }
+
+            /// Reads the filter's columns of the live rows in `start..<end` and evaluates the filter;
+            /// nil when no row of the range is live.
+            func evaluate(reader: inout FragmentReader, deletions: DeletionVector?, rowIds: [UInt64]?,
+                          start: Int, end: Int, countOnly: Bool) async throws -> Chunk? {
+                let f = reader.fragment
                 var live: [Int]? = nil
-                if let dv = current!.deletions {
+                if let dv = deletions {
                     var rows: [Int] = []
                     rows.reserveCapacity(end - start)
                     for p in start ..< end where !dv.isDeleted(p) { rows.append(p) }
-                    if rows.isEmpty { continue }
+                    if rows.isEmpty { return nil }
                     if rows.count != end - start { live = rows }
                 }
                 let selection: RowSelection = live.map { .rows($0) } ?? .range(start ..< end)
                 let count = selection.count
-                let decoded = try await current!.reader.decode(filterFields, selection)
+                let decoded = try await reader.decode(filterFields, selection)
                 var schemaFields = zip(filterFields, decoded).map { Field($0.name, $1.type, nullable: $0.nullable) }
                 var arrays = decoded
                 let base = f.id << 32
@@ -199,27 +315,29 @@ public struct FilteredScan: AsyncSequence, Sendable {
                     arrays.append(.primitive(.uint64, values: (0 ..< count).map { base | UInt64(physical($0)) }))
                 }
                 if needsRowId {
-                    let ids = current!.rowIds
                     schemaFields.append(Field(VirtualColumn.rowId, .uint64, nullable: false))
-                    arrays.append(.primitive(.uint64, values: (0 ..< count).map { ids?[physical($0)] ?? (base | UInt64(physical($0))) }))
+                    arrays.append(.primitive(.uint64, values: (0 ..< count).map { rowIds?[physical($0)] ?? (base | UInt64(physical($0))) }))
                 }
                 let filterBatch = arrays.isEmpty ? RecordBatch(emptyWithCount: count)
                     : try RecordBatch(schema: Schema(schemaFields), columns: arrays)
-                // 2. Evaluate, then apply offset and limit to the matches.
+                var chunk = Chunk(fragment: f, start: start, live: live, count: count, decoded: decoded, matches: [],
+                                  matchCount: 0, selection: selection)
                 if countOnly {
-                    let k = try bound.matchCount(filterBatch)
-                    if k == 0 { continue }
-                    return RecordBatch(emptyWithCount: k)
+                    chunk.matchCount = try bound.matchCount(filterBatch)
+                } else {
+                    chunk.matches = try bound.selection(filterBatch)
+                    chunk.matchCount = chunk.matches.count
                 }
-                var matches = try bound.selection(filterBatch)
-                let skip = Swift.min(remainingOffset, matches.count)
-                remainingOffset -= skip
-                let n = Swift.min(matches.count - skip, remainingLimit)
-                if n == 0 { continue }
-                if skip > 0 || n < matches.count { matches = Array(matches[skip ..< skip + n]) }
-                remainingLimit -= n
-                // 3. The projected columns of the matching rows only.
-                let rows = matches.map(physical)
+                return chunk
+            }
+
+            /// The projected columns of `chunk.matches` (non-empty): the filter's columns are gathered
+            /// in memory, other small fixed-width columns decoded densely and gathered, the rest taken.
+            func materialize(_ chunk: Chunk, reader: inout FragmentReader, rowIds: [UInt64]?) async throws -> RecordBatch {
+                let matches = chunk.matches
+                let n = matches.count
+                let base = chunk.fragment.id << 32
+                let rows = matches.map(chunk.physical)
                 var columns: [ArrayData] = []
                 var toRead: [LanceField] = []
                 var readSlot: [Int] = []
@@ -227,8 +345,8 @@ public struct FilteredScan: AsyncSequence, Sendable {
                 var denseSlot: [Int] = []
                 for (k, field) in fields.enumerated() {
                     if let j = filterFields.firstIndex(where: { $0.name == field.name }) {
-                        columns.append(Iterator.gather(decoded[j], matches))
-                    } else if Iterator.readDense(field, matches: n, of: count) {
+                        columns.append(Iterator.gather(chunk.decoded[j], matches))
+                    } else if Iterator.readDense(field, matches: n, of: chunk.count) {
                         columns.append(.nulls(field.type, count: 0))
                         denseFields.append(field)
                         denseSlot.append(k)
@@ -240,20 +358,19 @@ public struct FilteredScan: AsyncSequence, Sendable {
                 }
                 if !toRead.isEmpty {
                     let sel: RowSelection = rows.last! - rows[0] + 1 == rows.count ? .range(rows[0] ..< rows[0] + rows.count) : .rows(rows)
-                    let more = try await current!.reader.decode(toRead, sel)
+                    let more = try await reader.decode(toRead, sel)
                     for (slot, a) in zip(readSlot, more) { columns[slot] = a }
                 }
                 if !denseFields.isEmpty {
-                    let all = try await current!.reader.decode(denseFields, selection)
+                    let all = try await reader.decode(denseFields, chunk.selection)
                     for (slot, a) in zip(denseSlot, all) { columns[slot] = Iterator.gather(a, matches) }
                 }
                 var addresses: [UInt64]?
                 var ids: [UInt64]?
-                if scan.withRowAddress { addresses = rows.map { base | UInt64($0) } }
-                if scan.withRowId { ids = rows.map { current!.rowIds?[$0] ?? (base | UInt64($0)) } }
+                if withRowAddress { addresses = rows.map { base | UInt64($0) } }
+                if withRowId { ids = rows.map { rowIds?[$0] ?? (base | UInt64($0)) } }
                 return try Dataset.assemble(fields: fields, columns: columns, rowAddresses: addresses, rowIds: ids, count: n)
             }
-            return nil
         }
 
         /// The rows at ascending `indices` of an array: fixed-width columns copy values directly,

@@ -44,7 +44,7 @@ extension Eval {
             r.storage = .int(v.map { Int64(truncatingIfNeeded: $0) })
         case (.uint(let v), .uint):
             for i in 0 ..< m where validAt(i) && !fitsUnsigned(v[i], t) { overflowed.append(i) }
-        case (.int(let v), .float): r.storage = .float(v.map { Double($0) }); r = try wrap(r)
+        case (.int(let v), .float): r.storage = .float(K.map1(v, false, v.count) { Double($0) }); r = try wrap(r)
         case (.uint(let v), .float): r.storage = .float(v.map { Double($0) }); r = try wrap(r)
         case (.float(let v), .float): r.storage = .float(v); r = try wrap(r)
         case (.float(let v), .int):

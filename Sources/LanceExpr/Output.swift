@@ -6,14 +6,14 @@ extension Col {
     func toArrayData() throws -> ArrayData {
         let c = expanded()
         let n = c.count
-        let validity: Bitmap? = c.valid.flatMap { v in v.allSatisfy { $0 } ? nil : Bitmap(v) }
+        let validity: Bitmap? = c.valid.flatMap { v in v.allSatisfy { $0 } ? nil : Bitmap(buffer: Col.pack(v), count: v.count) }
         func fixed<T: BitwiseCopyable>(_ values: [T]) -> ArrayData {
             ArrayData(type: c.type, count: n, validity: validity, buffers: [Buffer(values: values)])
         }
         switch (c.type, c.storage) {
         case (.null, _): return ArrayData(type: .null, count: n)
         case (.bool, .bool(let v)):
-            return ArrayData(type: .bool, count: n, validity: validity, buffers: [Bitmap(v).buffer])
+            return ArrayData(type: .bool, count: n, validity: validity, buffers: [Col.pack(v)])
         case (.int8, .int(let v)): return fixed(v.map { Int8(truncatingIfNeeded: $0) })
         case (.int16, .int(let v)): return fixed(v.map { Int16(truncatingIfNeeded: $0) })
         case (.int32, .int(let v)), (.date32, .int(let v)): return fixed(v.map { Int32(truncatingIfNeeded: $0) })
@@ -48,6 +48,24 @@ extension Col {
             return ArrayData(type: c.type, count: n, validity: validity, children: try children.map { try $0.expanded().toArrayData() })
         default:
             throw LanceError(.internal, "cannot output \(c.type) from the evaluator's \(c.storage) storage")
+        }
+    }
+
+    /// Packs booleans into an Arrow bitmap (LSB first), eight at a time: the eight 0/1 bytes read
+    /// as one little-endian word, multiplied so that byte k's bit lands on bit 56 + k.
+    static func pack(_ v: [Bool]) -> Buffer {
+        let n = v.count
+        return Buffer(count: (n + 7) / 8) { out in
+            v.withUnsafeBytes { raw in
+                let full = n / 8
+                for k in 0 ..< full {
+                    let x = raw.loadUnaligned(fromByteOffset: k * 8, as: UInt64.self)
+                    out[k] = UInt8(truncatingIfNeeded: (x &* 0x0102_0408_1020_4080) >> 56)
+                }
+                var tail: UInt8 = 0
+                for i in full * 8 ..< n where raw[i] != 0 { tail |= UInt8(1 << (i & 7)) }
+                if n % 8 != 0 { out[full] = tail }
+            }
         }
     }
 

@@ -191,3 +191,32 @@ import Testing
         #expect(s.rows == 1)
     }
 }
+
+@Suite struct PlainLeafEncodingTests {
+    static func bytes(_ v: V21Encoder.Values) -> ([UInt8], Int, Int) {
+        guard case .fixed(let b, let bits, let n, _) = v else { return ([], 0, 0) }
+        return (b, bits, n)
+    }
+
+    /// The shortcut for top-level leaves without nulls produces exactly what the general path
+    /// (levels, then a gather of every position) produces, for bools at any bit offset and for
+    /// fixed-width values, including slices.
+    @Test func plainValuesMatchTheGeneralGather() throws {
+        var rng = TestRNG(seed: 21)
+        let field = LanceField(id: 0, name: "x", type: .bool, nullable: false, logicalType: "bool")
+        let flags = ArrayData.bools((0 ..< 1000).map { _ in rng.chance(0.5) })
+        #expect(flags.validity == nil)
+        let ints = ArrayData.primitive(.int32, values: (0 ..< 1000).map { _ in Int32(truncatingIfNeeded: rng.next()) })
+        for a in [flags, ints] {
+            for (start, count) in [(0, 1000), (3, 500), (8, 17), (5, 1), (0, 7), (13, 987)] {
+                let s = a.slice(start, count)
+                let plain = try #require(V21Encoder.plainValues(s))
+                let general = try V21Encoder.gather(s, positions: Array(0 ..< count), valid: [Bool](repeating: true, count: count),
+                                                    field: field)
+                #expect(Self.bytes(plain) == Self.bytes(general), "\(a.type) \(start)+\(count)")
+            }
+        }
+        let strings = ArrayData.strings(["a", "b"])
+        #expect(V21Encoder.plainValues(strings).map(Self.bytes) == nil)
+    }
+}

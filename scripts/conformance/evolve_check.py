@@ -9,6 +9,9 @@
                                schema (names, types, nullability, field ids), rows (by id), live row
                                count, the transaction's operation, and data files per fragment.
                                Prints a JSON list of differences (empty when identical).
+  evolve_check.py setup-stable DIR / compare-stable DIR
+                               the same for updates, upserts, deletes and an append on a dataset
+                               with stable row ids; the comparison includes every row's `_rowid`.
 """
 import json
 import re
@@ -90,6 +93,88 @@ def setup(d):
     print(json.dumps({"versions": lance.dataset(uri).version}))
 
 
+def stable_table(n=60):
+    return pa.table({
+        "id": pa.array(range(n), pa.int64()),
+        "w": pa.array([i * 0.5 for i in range(n)], pa.float64()),
+        "s": pa.array([None if i % 7 == 0 else "r%d" % i for i in range(n)], pa.string()),
+    })
+
+
+def setup_stable(d):
+    """The row-rewriting mutations on a dataset with stable row ids (one version per step)."""
+    base = d + "/base.lance"
+    lance.write_dataset(stable_table(), base, max_rows_per_file=25, enable_stable_row_ids=True)
+    shutil.copytree(base, d + "/lancelet.lance")
+    shutil.copytree(base, d + "/pylance.lance")
+    uri = d + "/pylance.lance"
+    ds = lance.dataset(uri)
+    # 2: update where
+    ds.update({"w": "w * 2", "s": "'u'"}, where="id % 5 = 1")
+    ds = lance.dataset(uri)
+    # 3: upsert, matched and new keys interleaved in the source
+    src = pa.table({"id": pa.array([70, 3, 71, 8, 1, 72], pa.int64()),
+                    "w": pa.array([7.0, -3.0, 7.1, -8.0, -1.0, 7.2], pa.float64()),
+                    "s": pa.array(["n70", None, "n71", "m8", "m1", None], pa.string())})
+    write_arrow(d + "/upsert.arrow", src)
+    ds.merge_insert("id").when_matched_update_all().when_not_matched_insert_all().execute(src)
+    ds = lance.dataset(uri)
+    # 4: delete where
+    ds.delete("id % 9 = 2")
+    ds = lance.dataset(uri)
+    # 5: upsert that deletes the rows the source lacks
+    src2 = ds.to_table(filter="id < 30 OR id > 70")
+    src2 = src2.set_column(src2.schema.get_field_index("w"), "w", pa.array([-1.0] * src2.num_rows))
+    write_arrow(d + "/upsert2.arrow", src2)
+    ds.merge_insert("id").when_matched_update_all().when_not_matched_by_source_delete().execute(src2)
+    ds = lance.dataset(uri)
+    # 6: update rows that an earlier upsert wrote
+    ds.update({"w": "0.5"}, where="id >= 70 OR id = 3")
+    # 7: append (new rows continue after every id handed out so far)
+    more = pa.table({"id": pa.array([100, 101], pa.int64()), "w": pa.array([1.0, 2.0], pa.float64()),
+                     "s": pa.array(["a", "b"], pa.string())})
+    write_arrow(d + "/append.arrow", more)
+    lance.write_dataset(more, uri, mode="append")
+    print(json.dumps({"versions": lance.dataset(uri).version}))
+
+
+def summary_stable(ds):
+    t = ds.to_table(with_row_id=True).sort_by("id")
+    op = ds.read_transaction(ds.version).operation
+    frags = []
+    for f in ds.get_fragments():
+        m = f.metadata
+        frags.append({"rows": m.physical_rows, "deleted": m.deletion_file.num_deleted_rows if m.deletion_file else 0})
+    vt = ds.to_table(columns=["id", "_row_created_at_version", "_row_last_updated_at_version"])
+    versions = sorted(zip(vt.column("id").to_pylist(), vt.column("_row_created_at_version").to_pylist(),
+                          vt.column("_row_last_updated_at_version").to_pylist()))
+    return {
+        "stable": ds.has_stable_row_ids if hasattr(ds, "has_stable_row_ids") else ds._ds.has_stable_row_ids,
+        "row_versions": versions,
+        "rows": t.to_pydict(),
+        "count": ds.count_rows(),
+        "op": type(op).__name__,
+        "frags": frags,
+    }
+
+
+def compare_stable(d):
+    a = d + "/lancelet.lance"
+    b = d + "/pylance.lance"
+    va = lance.dataset(a).version
+    vb = lance.dataset(b).version
+    diffs = []
+    if va != vb:
+        diffs.append("latest version: lancelet %d, pylance %d" % (va, vb))
+    for v in range(1, min(va, vb) + 1):
+        sa = summary_stable(lance.dataset(a, version=v))
+        sb = summary_stable(lance.dataset(b, version=v))
+        for k in sa:
+            if sa[k] != sb[k]:
+                diffs.append("v%d %s: lancelet %s | pylance %s" % (v, k, json.dumps(sa[k])[:600], json.dumps(sb[k])[:600]))
+    print(json.dumps(diffs))
+
+
 def field_ids(ds):
     return re.findall(r'name: "([^"]*)", id: (-?\d+), parent_id: (-?\d+)', str(ds.lance_schema))
 
@@ -131,4 +216,5 @@ def compare(d):
 
 
 if __name__ == "__main__":
-    {"setup": setup, "compare": compare}[sys.argv[1]](sys.argv[2])
+    {"setup": setup, "compare": compare, "setup-stable": setup_stable,
+     "compare-stable": compare_stable}[sys.argv[1]](sys.argv[2])

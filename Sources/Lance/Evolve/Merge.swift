@@ -108,11 +108,12 @@ extension Dataset {
         }
         let (protos, schema) = try newFieldProtos(newFields)
         let columns = newColumns
-        let frags = try await attachColumns(newFields: schema, reading: [keyField], batchSize: batchSize) { batch in
+        let (frags, syncs) = try await attachColumnsDeferringSync(newFields: schema, reading: [keyField], batchSize: batchSize) { batch in
             let rows = index.lookup(batch.columns[0])
             return columns.map { $0.gather(rows) }
         }
         return try await Committer.commit(store: store, uri: uri, readVersion: version,
-                                          operation: .merge(fragments: frags, schema: manifest.fields + protos))
+                                          operation: .merge(fragments: frags, schema: manifest.fields + protos),
+                                          beforePublish: { try await syncs.wait() })
     }
 }

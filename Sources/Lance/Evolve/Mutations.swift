@@ -93,9 +93,6 @@ extension Dataset {
         -> UpdateResult
     {
         guard !assignments.isEmpty else { throw LanceError.invalid("update needs at least one column to set") }
-        guard !usesStableRowIds else {
-            throw LanceError.unsupported("update on a dataset with stable row ids is not implemented", path: uri)
-        }
         let arrow = schema
         let filter = try predicate.map { try BoundExpr(filter: $0, schema: arrow) }
         var setters: [(index: Int, expr: BoundExpr)] = []
@@ -113,7 +110,14 @@ extension Dataset {
         let fields = lanceSchema.fields
         var newBatches: [RecordBatch] = []
         var count = 0
+        // With stable row ids the rewritten rows keep their ids (in the order they are written).
+        var keptIds: [UInt64] = []
+        var keptCreated: [UInt64?] = []
         for (fi, list) in rows.sorted(by: { $0.key < $1.key }) {
+            if usesStableRowIds {
+                keptIds += try await rowIds(of: fi, rows: list)
+                keptCreated += createdAt(of: fi, rows: list)
+            }
             var reader = FragmentReader(dataset: self, fragment: fragments[fi])
             var k = 0
             while k < list.count {
@@ -133,8 +137,34 @@ extension Dataset {
                                                         version: fileVersion, options: WriteOptions(mode: .append))
         let ds = try await Committer.commit(store: store, uri: uri, readVersion: version,
                                             operation: .update(removed: removed, updated: updated, new: newFrags,
-                                                               preservingFields: setters.map { UInt32(bitPattern: fields[$0.index].id) }))
+                                                               preservingFields: setters.map { UInt32(bitPattern: fields[$0.index].id) },
+                                                               keptRowIds: keptIds, keptCreatedAt: keptCreated))
         return UpdateResult(dataset: ds, updatedRows: count)
+    }
+
+    /// The versions that created physical `rows` of fragment `fi` (rewritten rows keep them), from
+    /// its inline created-at sequence; nil entries when it has none.
+    func createdAt(of fi: Int, rows: [Int]) -> [UInt64?] {
+        let proto = manifest.fragments[fi]
+        guard case .inlineCreatedAtVersions(let data)? = proto.createdAtVersionSequence,
+              let versions = StableRowIds.decodeVersionRuns(data, rows: Int(proto.physicalRows)) else {
+            return rows.map { _ in nil }
+        }
+        return rows.map { $0 >= 0 && $0 < versions.count ? versions[$0] : nil }
+    }
+
+    /// The stable row ids of physical `rows` of fragment `fi`.
+    func rowIds(of fi: Int, rows: [Int]) async throws -> [UInt64] {
+        let f = fragments[fi]
+        guard let ids = try await rowIds(f, deletions: try await deletionVector(f)) else {
+            throw LanceError.corrupt("fragment \(f.id) has no row ids although stable row ids are on", path: manifestPath)
+        }
+        return try rows.map { p in
+            guard p >= 0, p < ids.count, ids[p] != UInt64.max else {
+                throw LanceError.corrupt("fragment \(f.id) has no row id for row \(p)", path: manifestPath)
+            }
+            return ids[p]
+        }
     }
 
     /// Binds a value expression for column `field`, casting the result to the column's type.
@@ -184,9 +214,6 @@ extension Dataset {
                             whenNotMatchedInsertAll: Bool = false, whenNotMatchedBySourceDelete: Bool = false) async throws
         -> MergeInsertResult
     {
-        guard !usesStableRowIds else {
-            throw LanceError.unsupported("merge insert on a dataset with stable row ids is not implemented", path: uri)
-        }
         guard let keyField = lanceSchema.field(named: key) else {
             throw LanceError(.invalidInput, "the dataset has no key column `\(key)`", column: key)
         }
@@ -217,11 +244,20 @@ extension Dataset {
         let index = KeyIndex(sourceKey)
         // Scan the dataset's keys.
         var matchedSource = [Bool](repeating: false, count: source.count)
+        // With stable row ids: the id of the dataset row each source row replaces.
+        let stable = usesStableRowIds
+        var replacedId = [UInt64](repeating: 0, count: stable ? source.count : 0)
+        var replacedCreated = [UInt64?](repeating: nil, count: stable ? source.count : 0)
         var toDelete: [Int: [Int]] = [:]
         var deletedNotMatched = 0
         for (fi, f) in fragments.enumerated() {
             if try await liveRows(f) == 0 { continue }
             let dv = try await deletionVector(f)
+            let ids = stable ? try await rowIds(f, deletions: dv) : nil
+            let created: [UInt64?] = stable ? createdAt(of: fi, rows: Array(0 ..< f.physicalRows)) : []
+            if stable && ids == nil {
+                throw LanceError.corrupt("fragment \(f.id) has no row ids although stable row ids are on", path: manifestPath)
+            }
             var reader = FragmentReader(dataset: self, fragment: f)
             var start = 0
             while start < f.physicalRows {
@@ -237,6 +273,13 @@ extension Dataset {
                                                  column: key)
                             }
                             toDelete[fi, default: []].append(start + i)
+                            if let ids {
+                                guard start + i < ids.count else {
+                                    throw LanceError.corrupt("fragment \(f.id) has no row id for row \(start + i)", path: manifestPath)
+                                }
+                                replacedId[s] = ids[start + i]
+                                replacedCreated[s] = created[start + i]
+                            }
                         }
                         matchedSource[s] = true
                     } else if whenNotMatchedBySourceDelete {
@@ -247,33 +290,41 @@ extension Dataset {
                 start += n
             }
         }
-        if whenMatchedUpdateAll, let dup = index.duplicate {
-            // A key given twice is ambiguous only when it matches a row.
-            let k = sourceKey
-            for s in 0 ..< source.count where matchedSource[s] && !k.isNull(s) && KeyIndex.describe(k, s) == dup {
-                throw LanceError(.invalidInput, "ambiguous merge insert: key \(dup) occurs more than once in the source", column: key)
+        if whenMatchedUpdateAll, index.duplicate != nil {
+            // A key given twice is ambiguous only when it matches a row (unmatched ones are all
+            // inserted, as the reference does). The index maps a key to its last source row.
+            let owner = index.lookup(sourceKey)
+            for s in 0 ..< source.count where owner[s] >= 0 && owner[s] != s && matchedSource[owner[s]] {
+                throw LanceError(.invalidInput, "ambiguous merge insert: several source rows match the same dataset row "
+                    + "(\(key) = \(KeyIndex.describe(sourceKey, s))); each row of the dataset may be matched by one source row at most",
+                    column: key)
             }
         }
-        // New rows in source order.
+        // New rows as the reference writes them: the updated ones, then the inserted ones, each in
+        // source order (with stable row ids the updated rows keep their ids, the others get new ones).
         var take: [Int] = []
-        var inserted = 0, updatedCount = 0
-        for s in 0 ..< source.count {
-            if matchedSource[s] {
-                if whenMatchedUpdateAll {
-                    take.append(s)
-                    updatedCount += 1
-                }
-            } else if whenNotMatchedInsertAll {
+        var keptIds: [UInt64] = []
+        var keptCreated: [UInt64?] = []
+        if whenMatchedUpdateAll {
+            for s in 0 ..< source.count where matchedSource[s] {
                 take.append(s)
-                inserted += 1
+                if stable {
+                    keptIds.append(replacedId[s])
+                    keptCreated.append(replacedCreated[s])
+                }
             }
         }
+        let updatedCount = take.count
+        if whenNotMatchedInsertAll {
+            for s in 0 ..< source.count where !matchedSource[s] { take.append(s) }
+        }
+        let inserted = take.count - updatedCount
         if take.isEmpty && toDelete.isEmpty {
             return MergeInsertResult(dataset: self, insertedRows: 0, updatedRows: 0, deletedRows: 0)
         }
         var newFrags: [Lance_Table_DataFragment] = []
         if !take.isEmpty {
-            let rows = take.count == source.count ? source
+            let rows = take == Array(0 ..< source.count) ? source
                 : try RecordBatch(schema: mine, columns: source.columns.map { $0.gather(take) })
             newFrags = try await Dataset.writeFragments(store: store, schema: lanceSchema, batches: ArrayBatches([rows]),
                                                         version: try fileVersionForWrites(), options: WriteOptions(mode: .append))
@@ -281,7 +332,8 @@ extension Dataset {
         let (updated, removed) = try await deleting(toDelete)
         let ds = try await Committer.commit(store: store, uri: uri, readVersion: version,
                                             operation: .update(removed: removed, updated: updated, new: newFrags,
-                                                               preservingFields: lanceSchema.fields.map { UInt32(bitPattern: $0.id) }))
+                                                               preservingFields: lanceSchema.fields.map { UInt32(bitPattern: $0.id) },
+                                                               keptRowIds: keptIds, keptCreatedAt: keptCreated))
         return MergeInsertResult(dataset: ds, insertedRows: inserted, updatedRows: updatedCount, deletedRows: deletedNotMatched)
     }
 }

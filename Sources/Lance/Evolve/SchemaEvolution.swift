@@ -129,15 +129,19 @@ extension Dataset {
         guard batchSize > 0 else { throw LanceError.invalid("batch size must be positive") }
         let (protos, schema) = try newFieldProtos(newFields)
         let read = try resolve(columns: reading)
-        let frags = try await attachColumns(newFields: schema, reading: read, batchSize: batchSize, transform: transform)
+        let (frags, syncs) = try await attachColumnsDeferringSync(newFields: schema, reading: read, batchSize: batchSize,
+                                                                  transform: transform)
         return try await Committer.commit(store: store, uri: uri, readVersion: version,
-                                          operation: .merge(fragments: frags, schema: manifest.fields + protos))
+                                          operation: .merge(fragments: frags, schema: manifest.fields + protos),
+                                          beforePublish: { try await syncs.wait() })
     }
 
     /// Adds columns from SQL expressions over the existing columns, e.g.
     /// `[("aspect_ratio", "CAST(width AS DOUBLE) / CAST(height AS DOUBLE)")]`. Each column's type is
     /// its expression's type; only the columns the expressions reference are read.
-    public func addColumns(sql columns: [(name: String, expression: String)], batchSize: Int = 65536) async throws -> Dataset {
+    /// Fragments of up to `batchSize` rows (the default, 1 Mi rows, covers a typical fragment) are
+    /// read and evaluated in one batch, so the new file's pages are encoded without concatenation.
+    public func addColumns(sql columns: [(name: String, expression: String)], batchSize: Int = 1 << 20) async throws -> Dataset {
         guard !columns.isEmpty else { throw LanceError.invalid("no columns to add") }
         let arrow = schema
         let bound = try columns.map { c in try BoundExpr(c.expression, schema: arrow) }
@@ -213,6 +217,34 @@ extension Dataset {
     /// fragments with that file attached.
     func attachColumns(newFields: LanceSchema, reading: [LanceField], batchSize: Int,
                        transform: @Sendable (RecordBatch) async throws -> [ArrayData]) async throws -> [Lance_Table_DataFragment] {
+        let (frags, syncs) = try await attachColumnsDeferringSync(newFields: newFields, reading: reading, batchSize: batchSize,
+                                                                  transform: transform)
+        try await syncs.wait()
+        return frags
+    }
+
+    /// ``attachColumns(newFields:reading:batchSize:transform:)`` whose data files are made durable
+    /// in the background: the caller must wait for `syncs` before publishing a manifest naming them
+    /// (``Committer/commit`` does it through `beforePublish`, overlapping the syncs with its own work).
+    func attachColumnsDeferringSync(newFields: LanceSchema, reading: [LanceField], batchSize: Int,
+                                    transform: @Sendable (RecordBatch) async throws -> [ArrayData]) async throws
+        -> ([Lance_Table_DataFragment], BackgroundSyncs)
+    {
+        var syncs = BackgroundSyncs()
+        do {
+            let frags = try await attachColumnsUnsynced(newFields: newFields, reading: reading, batchSize: batchSize,
+                                                        syncs: &syncs, transform: transform)
+            return (frags, syncs)
+        } catch {
+            try? await syncs.wait()
+            throw error
+        }
+    }
+
+    private func attachColumnsUnsynced(newFields: LanceSchema, reading: [LanceField], batchSize: Int, syncs: inout BackgroundSyncs,
+                                       transform: @Sendable (RecordBatch) async throws -> [ArrayData]) async throws
+        -> [Lance_Table_DataFragment]
+    {
         let fileVersion = try fileVersionForWrites()
         var out: [Lance_Table_DataFragment] = []
         for (fi, frag) in fragments.enumerated() {
@@ -243,7 +275,7 @@ extension Dataset {
                 start += n
             }
             let summary = try await writer.finish()
-            try Dataset.syncIfLocal(store: store, path: "data/" + path)
+            syncs.start(store: store, path: "data/" + path)
             var d = Lance_Table_DataFile()
             d.path = path
             d.fields = summary.fieldIds
@@ -356,5 +388,37 @@ enum ColumnCast {
             return ArrayData(type: t, count: c.count, validity: g.validity, buffers: [ob, g.buffers[1]])
         }
         throw LanceError(.invalidInput, "cannot cast column `\(column)` from \(c.type) to \(t)", column: column)
+    }
+}
+
+/// fsyncs of new data files running on a background thread while the caller goes on.
+struct BackgroundSyncs: Sendable {
+    private var tasks: [Task<Void, Error>] = []
+
+    /// Starts making `path` durable (a no-op for stores other than ``LocalStore``).
+    mutating func start(store: any ObjectStore, path: String) {
+        guard store is LocalStore else { return }
+        tasks.append(Task {
+            try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, Error>) in
+                // A blocking fsync: off the cooperative pool.
+                DispatchQueue.global().async {
+                    do {
+                        try Dataset.syncIfLocal(store: store, path: path)
+                        c.resume()
+                    } catch {
+                        c.resume(throwing: error)
+                    }
+                }
+            }
+        })
+    }
+
+    /// Waits for every sync; throws the first failure.
+    func wait() async throws {
+        var failure: Error?
+        for t in tasks {
+            do { try await t.value } catch { if failure == nil { failure = error } }
+        }
+        if let failure { throw failure }
     }
 }

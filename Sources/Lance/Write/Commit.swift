@@ -23,8 +23,10 @@ enum PendingOperation: Sendable {
     /// Replace the schema only (drop, rename, nullability); files left without fields are dropped.
     case project(schema: [Lance_File_Field])
     /// Rows rewritten: fragments removed or given deletion files, and new fragments with the new rows.
+    /// With stable row ids, the first `keptRowIds.count` new rows (in fragment order) keep those
+    /// ids and the rest get fresh ones.
     case update(removed: [UInt64], updated: [Lance_Table_DataFragment], new: [Lance_Table_DataFragment],
-                preservingFields: [UInt32])
+                preservingFields: [UInt32], keptRowIds: [UInt64] = [], keptCreatedAt: [UInt64?] = [])
     /// Add indices (their files already written) and drop the ones they replace.
     case createIndex(new: [Lance_Table_IndexMetadata], removed: [Lance_Table_IndexMetadata])
 
@@ -33,7 +35,7 @@ enum PendingOperation: Sendable {
     var touchedFragments: Set<UInt64> {
         switch self {
         case .delete(let updated, let deleted, _): return Set(updated.map(\.id)).union(deleted)
-        case .update(let removed, let updated, _, _): return Set(updated.map(\.id)).union(removed)
+        case .update(let removed, let updated, _, _, _, _): return Set(updated.map(\.id)).union(removed)
         default: return []
         }
     }
@@ -67,7 +69,9 @@ enum Committer {
     /// `retryableCommitConflict` when `maxAttempts` publications all lost a race.
     static func commit(store: any ObjectStore, uri: String, readVersion: UInt64, operation: PendingOperation,
                        newDatasetNaming: ManifestFile.Naming = .v2, mustCreate: Bool = false,
-                       maxAttempts: Int = defaultMaxAttempts) async throws -> Dataset {
+                       maxAttempts: Int = defaultMaxAttempts,
+                       beforePublish: (@Sendable () async throws -> Void)? = nil) async throws -> Dataset {
+        var pending = beforePublish
         var checkedThrough = readVersion
         for _ in 0 ..< max(1, maxAttempts) {
             let base = try await latest(store)
@@ -87,6 +91,11 @@ enum Committer {
             let bytes = try ManifestFile.encode(manifest: manifest, transaction: transaction, indices: indices)
             let naming = base?.naming ?? newDatasetNaming
             let path = ManifestFile.directory + "/" + ManifestFile.name(version: manifest.version, naming: naming)
+            // Whatever the manifest names must be durable before it is published.
+            if let p = pending {
+                try await p()
+                pending = nil
+            }
             if try await store.putIfAbsent(path, bytes) {
                 // The hint is advisory (readers list `_versions/`); failing to write it loses nothing.
                 try? await store.put(ManifestFile.directory + "/latest_version_hint.json",
@@ -270,7 +279,7 @@ enum Committer {
             var op = Lance_Table_Transaction.Project()
             op.schema = fields
             txn.operation = .project(op)
-        case .update(let removed, let updated, let new, let preserving):
+        case .update(let removed, let updated, let new, let preserving, let kept, let keptCreated):
             guard base != nil else { throw LanceError.notFound("cannot update: the dataset does not exist") }
             let byId = Dictionary(updated.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
             let present = Set(m.fragments.map(\.id))
@@ -282,7 +291,10 @@ enum Committer {
                 if dropped.contains(f.id) { return nil }
                 return byId[f.id] ?? f
             }
-            let fs = numbered(new)
+            var fs = numbered(new)
+            if m.readerFeatureFlags & FeatureFlags.stableRowIds != 0 {
+                StableRowIds.assign(&fs, manifest: &m, version: version, keeping: kept, keptCreatedAt: keptCreated)
+            }
             m.fragments += fs
             if updated.contains(where: \.hasDeletionFile) {
                 m.readerFeatureFlags |= FeatureFlags.deletionFiles

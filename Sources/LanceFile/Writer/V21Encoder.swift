@@ -194,6 +194,36 @@ enum V21Encoder {
         }
     }
 
+    /// All values of a narrow fixed-width or bool array (the same bytes ``gather`` produces for
+    /// every position), or nil for other types.
+    static func plainValues(_ a: ArrayData) -> Values? {
+        let n = a.count
+        switch a.type {
+        case .bool:
+            let off = a.boolOffset
+            guard a.buffers.count == 1, (off + n + 7) / 8 <= a.buffers[0].count else { return nil }
+            var out = [UInt8](repeating: 0, count: (n + 7) / 8)
+            a.buffers[0].withUnsafeBytes { raw in
+                if off % 8 == 0 {
+                    for k in 0 ..< out.count { out[k] = raw[off / 8 + k] }
+                    if n % 8 != 0 { out[out.count - 1] &= UInt8((1 << (n % 8)) - 1) }
+                } else {
+                    for k in 0 ..< n {
+                        let b = off + k
+                        if raw[b >> 3] & UInt8(1 << (b & 7)) != 0 { out[k >> 3] |= UInt8(1 << (k & 7)) }
+                    }
+                }
+            }
+            return .fixed(bytes: out, bits: 1, count: n, encoding: flat(1))
+        case .utf8, .binary, .largeUtf8, .largeBinary, .fixedSizeList, .null:
+            return nil
+        default:
+            guard let w = a.type.byteWidth, w < 256, a.children.isEmpty, a.buffers.count == 1,
+                  a.buffers[0].count >= n * w else { return nil }
+            return .fixed(bytes: a.buffers[0].slice(0, n * w).bytes, bits: w * 8, count: n, encoding: flat(w * 8))
+        }
+    }
+
     static func fixedBytes(_ b: Buffer, width w: Int, positions: [Int], contiguous: Bool) throws -> [UInt8] {
         let n = positions.count
         if n == 0 { return [] }
@@ -251,6 +281,11 @@ enum V21Encoder {
 
     static func encodeLeaf(field: LanceField, path: [Node], rows: Int, version: FileVersion) throws -> LeafPage {
         guard case .leaf(let leaf) = path.last! else { preconditionFailure("path must end in a leaf") }
+        // A top-level leaf without validity: every row has a value, no levels to compute.
+        if path.count == 1, leaf.validity == nil, rows > 0, rows == leaf.count, let values = plainValues(leaf) {
+            let lv = Levels(rep: nil, def: nil, valueIndex: [], layers: [.repdefAllValidItem], maxRep: 0, maxVisibleDef: nil)
+            return try miniBlock(values, levels: lv, version: version, field: field)
+        }
         let lv = levels(path: path, rows: rows)
         var positions: [Int] = []
         var valid: [Bool] = []
