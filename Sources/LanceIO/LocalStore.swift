@@ -123,8 +123,9 @@ public struct LocalStore: ObjectStore {
         }
     }
 
-    /// Writes `data` to a fresh temporary file next to `path`, fsyncs it, and returns its name.
-    func writeTemp(_ path: String, _ data: [UInt8]) throws -> String {
+    /// Writes `data` to a fresh temporary file next to `path`, fsyncs it (unless `durable` is false),
+    /// and returns its name.
+    func writeTemp(_ path: String, _ data: [UInt8], durable: Bool = true) throws -> String {
         try makeParents(path)
         let tmp = full(path) + ".tmp-\(UInt64.random(in: 0 ... .max))"
         let fd = Glibc_open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0o644)
@@ -143,7 +144,7 @@ public struct LocalStore: ObjectStore {
                 done += r
             }
         }
-        guard fsync(fd) == 0 else {
+        guard !durable || fsync(fd) == 0 else {
             let msg = LocalStore.errnoMessage()
             unlink(tmp)
             throw LanceError(.io, "fsync failed: \(msg)", path: tmp)
@@ -153,6 +154,17 @@ public struct LocalStore: ObjectStore {
 
     public func put(_ path: String, _ data: [UInt8]) async throws {
         let tmp = try writeTemp(path, data)
+        guard rename(tmp, full(path)) == 0 else {
+            let msg = LocalStore.errnoMessage()
+            unlink(tmp)
+            throw LanceError(.io, "rename failed: \(msg)", path: full(path))
+        }
+    }
+
+    /// Like ``put(_:_:)`` without the fsync: the rename is atomic, but after a crash the old object may
+    /// remain (what the hint is for, readers check).
+    public func putHint(_ path: String, _ data: [UInt8]) async throws {
+        let tmp = try writeTemp(path, data, durable: false)
         guard rename(tmp, full(path)) == 0 else {
             let msg = LocalStore.errnoMessage()
             unlink(tmp)

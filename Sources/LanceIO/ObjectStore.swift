@@ -53,10 +53,15 @@ public protocol ObjectStore: Sendable {
     func put(_ path: String, _ data: [UInt8]) async throws
     /// Writes an object only if none exists at `path`; returns false (writing nothing) if one does.
     func putIfAbsent(_ path: String, _ data: [UInt8]) async throws -> Bool
+    /// Writes an advisory object (a hint that readers may ignore): atomic like ``put(_:_:)`` but not
+    /// necessarily durable — a crash may leave the old object.
+    func putHint(_ path: String, _ data: [UInt8]) async throws
     func delete(_ path: String) async throws
 }
 
 extension ObjectStore {
+    public func putHint(_ path: String, _ data: [UInt8]) async throws { try await put(path, data) }
+
     public func exists(_ path: String) async throws -> Bool { try await size(path) != nil }
 
     public func read(_ path: String) async throws -> Buffer { try await open(path).readAll() }

@@ -87,7 +87,10 @@ enum Committer {
             let (manifest, transaction, indices) = try build(on: base, readVersion: readVersion, uuid: uuid,
                                                             operation: operation)
             let txnName = "\(readVersion)-\(uuid).txn"
-            try await store.put("_transactions/" + txnName, try transaction.serializedBytes())
+            // The transaction file is written (and made durable) while the manifest is encoded and the
+            // new data files' pending syncs finish.
+            let txnBytes: [UInt8] = try transaction.serializedBytes()
+            async let txnWritten: Void = store.put("_transactions/" + txnName, txnBytes)
             let bytes = try ManifestFile.encode(manifest: manifest, transaction: transaction, indices: indices)
             let naming = base?.naming ?? newDatasetNaming
             let path = ManifestFile.directory + "/" + ManifestFile.name(version: manifest.version, naming: naming)
@@ -96,10 +99,12 @@ enum Committer {
                 try await p()
                 pending = nil
             }
+            try await txnWritten
             if try await store.putIfAbsent(path, bytes) {
-                // The hint is advisory (readers list `_versions/`); failing to write it loses nothing.
-                try? await store.put(ManifestFile.directory + "/latest_version_hint.json",
-                                     Array("{\"version\":\(manifest.version)}".utf8))
+                // The hint is advisory (readers list `_versions/`); failing to write it loses nothing,
+                // so it is not synced.
+                try? await store.putHint(ManifestFile.directory + "/latest_version_hint.json",
+                                         Array("{\"version\":\(manifest.version)}".utf8))
                 let decoded = try ManifestFile.decode(Buffer(bytes), path: path)
                 return try Dataset(store: store, uri: uri, manifestPath: path, decoded: decoded)
             }
