@@ -204,11 +204,12 @@ public actor LanceFileWriter {
     /// Encodes everything buffered for top-level field `k` into pages of about `pageSize` bytes.
     private func flush(field k: Int) async throws {
         guard !pending[k].isEmpty else { return }
-        let all = ArrayData.concat(pending[k])
+        let field = schema.fields[k]
+        let all: ArrayData
+        do { all = try WriterUtil.concatPending(pending[k], field: field) } catch { failed = true; throw error }
         let bytes = pendingBytes[k]
         pending[k] = []
         pendingBytes[k] = 0
-        let field = schema.fields[k]
         let pageCount = max(1, (bytes + options.pageSize - 1) / options.pageSize)
         let rowsPerPage = max(1, (all.count + pageCount - 1) / pageCount)
         var start = 0

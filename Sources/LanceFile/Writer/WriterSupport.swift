@@ -114,6 +114,47 @@ enum WriterUtil {
         return total
     }
 
+    /// Concatenates the buffered pieces of one top-level column. Dictionary pieces that share the same
+    /// dictionary (an Arrow IPC stream's batches) keep it once instead of repeating it per piece.
+    static func concatPending(_ arrays: [ArrayData], field: LanceField) throws -> ArrayData {
+        guard arrays.count > 1, case .dictionary(let indexType, _) = arrays[0].type, let first = arrays[0].dictionary else {
+            return ArrayData.concat(arrays)
+        }
+        if arrays.dropFirst().allSatisfy({ $0.dictionary.map { sameValues($0, first) } ?? false }) {
+            let indices = ArrayData.concat(arrays.map { ArrayData(type: indexType, count: $0.count, validity: $0.validity, buffers: $0.buffers) })
+            return ArrayData(type: arrays[0].type, count: indices.count, validity: indices.validity, buffers: indices.buffers,
+                             dictionary: first)
+        }
+        let total = arrays.reduce(0) { $0 + ($1.dictionary?.count ?? 0) }
+        let w = indexType.byteWidth ?? 8
+        guard w >= 8 || total <= 1 << (8 * w - 1) else {
+            throw LanceError(.unsupported, "the batches' dictionaries together hold \(total) values, more than \(indexType) indices address",
+                             column: field.name)
+        }
+        return ArrayData.concat(arrays)
+    }
+
+    /// Whether two arrays hold the same values (fixed-width and binary-like types; false otherwise).
+    static func sameValues(_ a: ArrayData, _ b: ArrayData) -> Bool {
+        guard a.type == b.type, a.count == b.count else { return false }
+        for i in 0 ..< a.count where a.isNull(i) != b.isNull(i) { return false }
+        switch a.type {
+        case .utf8, .binary, .largeUtf8, .largeBinary:
+            for i in 0 ..< a.count where a.isValid(i) {
+                let ra = a.valueRange(i), rb = b.valueRange(i)
+                guard ra.count == rb.count else { return false }
+                if !ra.isEmpty && a.buffers[1].slice(ra).bytes != b.buffers[1].slice(rb).bytes { return false }
+            }
+            return true
+        case .bool:
+            for i in 0 ..< a.count where a.isValid(i) && a.boolValue(i) != b.boolValue(i) { return false }
+            return true
+        default:
+            guard let w = a.type.byteWidth else { return false }
+            return a.buffers[0].slice(0, a.count * w).bytes == b.buffers[0].slice(0, b.count * w).bytes
+        }
+    }
+
     /// Number of bits needed to represent `v` (0 for 0).
     static func bitsNeeded(_ v: UInt64) -> Int { 64 - v.leadingZeroBitCount }
 }
