@@ -22,17 +22,17 @@ extension TestData {
         return TestColumn(field: Field(name, data.type), data: data, expected: expected)
     }
 
-    /// fixed_size_list<bool, 3> with null lists and null items.
-    static func fslBools(_ name: String, n: Int, rng: inout TestRNG) -> TestColumn {
+    /// fixed_size_list<bool, dim> with null lists and null items.
+    static func fslBools(_ name: String, dim: Int = 3, n: Int, rng: inout TestRNG) -> TestColumn {
         var items: [Bool?] = [], valid: [Bool] = [], expected: [Any] = []
         for _ in 0 ..< n {
-            let row: [Bool?] = (0 ..< 3).map { _ in rng.chance(0.1) ? nil : rng.chance(0.5) }
+            let row: [Bool?] = (0 ..< dim).map { _ in rng.chance(0.1) ? nil : rng.chance(0.5) }
             items += row
             let ok = !rng.chance(0.1)
             valid.append(ok)
             expected.append(ok ? row.map { $0.map { $0 as Any } ?? NSNull() } as Any : NSNull())
         }
-        let data = ArrayData.fixedSizeList(.bools(items), size: 3, validity: valid)
+        let data = ArrayData.fixedSizeList(.bools(items), size: dim, validity: valid)
         return TestColumn(field: Field(name, data.type), data: data, expected: expected)
     }
 
@@ -149,7 +149,9 @@ extension TestData {
         try await Self.roundTrip(p1, columns: cols, rows: n)
         // Wide vectors with null items (2.1+: full-zip values carrying an item bitmap).
         var rng = TestRNG(seed: 22)
-        let wide = [TestData.vectorsNullItems("vec300n", dim: 300, n: 40, rng: &rng)]
+        // Wide bool lists stay in mini-blocks, as pylance keeps them.
+        let wide = [TestData.vectorsNullItems("vec300n", dim: 300, n: 40, rng: &rng),
+                    TestData.fslBools("bool1001", dim: 1001, n: 40, rng: &rng)]
         let (p2, e2, _) = try await WriterTests.write(wide, rows: 40, version: version, dir: dir, name: "wide")
         files.append((p2, e2))
         try await Self.roundTrip(p2, columns: wide, rows: 40)

@@ -191,6 +191,15 @@ enum V21Encoder {
         }
     }
 
+    /// Bits of the innermost flat values of an encoding (nil when not flat).
+    static func innermostBits(_ e: CE) -> Int? {
+        switch e.compression {
+        case .flat(let f)?: return Int(f.bitsPerValue)
+        case .fixedSizeList(let f)?: return innermostBits(f.values)
+        default: return nil
+        }
+    }
+
     /// The rows at `positions` of a fixed-size list (of fixed-size lists …) of fixed-width or bool items.
     ///
     /// Like pylance, a level whose items have nulls in this page gets `has_validity` and a bitmap of
@@ -367,12 +376,15 @@ enum V21Encoder {
             return try miniBlock(values, levels: lv, version: version, field: field, dictionary: (dict.0, dict.1, dictCount))
         }
         let values = try gather(leaf, positions: positions, valid: valid, field: field)
-        let narrow: Bool
+        var narrow: Bool
         switch values {
         case .fixed(_, let bits, _, _): narrow = bits / 8 < 256
         case .variable(_, _, _, let maxLen): narrow = maxLen < 256
         case .parts(let parts, _, _): narrow = parts.reduce(0) { $0 + $1.bitsPerRow } / 8 < 256
         }
+        // pylance keeps bit-packed values (bools, fixed-size lists of bools) in mini-blocks at any width.
+        if case .fixed(_, let bits, _, let enc) = values, bits % 8 != 0 || innermostBits(enc) == 1 { narrow = true }
+        if case .parts(_, _, let enc) = values, innermostBits(enc) == 1 { narrow = true }
         if narrow {
             return try miniBlock(values, levels: lv, version: version, field: field)
         }
