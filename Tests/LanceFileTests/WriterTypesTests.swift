@@ -36,13 +36,13 @@ extension TestData {
         return TestColumn(field: Field(name, data.type), data: data, expected: expected)
     }
 
-    /// fixed_size_list<fixed_size_list<float32, 2>, 3> with nulls at every level (`nulls: false`: none).
-    static func fslOfFsl(_ name: String, n: Int, nulls: Bool, rng: inout TestRNG) -> TestColumn {
+    /// fixed_size_list<fixed_size_list<float32, inner>, outer> with nulls at every level (`nulls: false`: none).
+    static func fslOfFsl(_ name: String, outer: Int = 3, inner dim: Int = 2, n: Int, nulls: Bool, rng: inout TestRNG) -> TestColumn {
         var items: [Float?] = [], innerValid: [Bool] = [], valid: [Bool] = [], expected: [Any] = []
         for _ in 0 ..< n {
             var row: [Any] = []
-            for _ in 0 ..< 3 {
-                let sub: [Float?] = (0 ..< 2).map { _ in nulls && rng.chance(0.1) ? nil : Float(rng.int(-1000 ..< 1000)) / 8 }
+            for _ in 0 ..< outer {
+                let sub: [Float?] = (0 ..< dim).map { _ in nulls && rng.chance(0.1) ? nil : Float(rng.int(-1000 ..< 1000)) / 8 }
                 items += sub
                 let ok = !(nulls && rng.chance(0.1))
                 innerValid.append(ok)
@@ -52,8 +52,8 @@ extension TestData {
             valid.append(ok)
             expected.append(ok ? row as Any : NSNull())
         }
-        let inner = ArrayData.fixedSizeList(.primitive(.float32, items), size: 2, validity: innerValid)
-        let data = ArrayData.fixedSizeList(inner, size: 3, validity: nulls ? valid : nil)
+        let inner = ArrayData.fixedSizeList(.primitive(.float32, items), size: dim, validity: innerValid)
+        let data = ArrayData.fixedSizeList(inner, size: outer, validity: nulls ? valid : nil)
         return TestColumn(field: Field(name, data.type), data: data, expected: expected)
     }
 
@@ -151,7 +151,9 @@ extension TestData {
         var rng = TestRNG(seed: 22)
         // Wide bool lists stay in mini-blocks, as pylance keeps them.
         let wide = [TestData.vectorsNullItems("vec300n", dim: 300, n: 40, rng: &rng),
-                    TestData.fslBools("bool1001", dim: 1001, n: 40, rng: &rng)]
+                    TestData.fslBools("bool1001", dim: 1001, n: 40, rng: &rng),
+                    TestData.fslOfFsl("fsl_fsl_wide", outer: 100, inner: 4, n: 40, nulls: true, rng: &rng),
+                    TestData.fslOfFsl("fsl_fsl_wide_dense", outer: 100, inner: 4, n: 40, nulls: false, rng: &rng)]
         let (p2, e2, _) = try await WriterTests.write(wide, rows: 40, version: version, dir: dir, name: "wide")
         files.append((p2, e2))
         try await Self.roundTrip(p2, columns: wide, rows: 40)

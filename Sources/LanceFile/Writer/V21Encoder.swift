@@ -645,26 +645,28 @@ enum V21Encoder {
     static func fullZip(_ values: Values, levels lv: Levels, field: LanceField) throws -> LeafPage {
         var values = values
         if case .parts(let parts, let count, let enc) = values {
-            // One list level with item nulls: each value is the row's item bitmap (whole bytes) then its items.
-            guard parts.count == 2, parts[1].bitsPerRow % 8 == 0, case .fixedSizeList(let f)? = enc.compression,
-                  case .flat? = f.values.compression, Int(f.itemsPerValue) == parts[0].bitsPerRow else {
-                throw LanceError(.unsupported, "wide fixed_size_list values with nulls inside nested lists or of bools", column: field.name)
+            // Each value: every item bitmap of the row (outermost list level first) in whole bytes, then its items.
+            guard let last = parts.last, last.bitsPerRow % 8 == 0, innermostBits(enc).map({ $0 % 8 == 0 }) == true else {
+                throw LanceError(.unsupported, "wide fixed_size_list values of bools with nulls", column: field.name)
             }
-            let dim = parts[0].bitsPerRow
-            let vbytes = (dim + 7) / 8
-            let wb = parts[1].bitsPerRow / 8
-            var out = [UInt8](); out.reserveCapacity(count * (vbytes + wb))
-            let validity = parts[0].bytes
+            let wb = last.bitsPerRow / 8
+            let maps = parts.dropLast()
+            let rowBytes = maps.reduce(0) { $0 + ($1.bitsPerRow + 7) / 8 } + wb
+            var out = [UInt8](repeating: 0, count: count * rowBytes)
+            var pos = 0
             for r in 0 ..< count {
-                var row = [UInt8](repeating: 0, count: vbytes)
-                for j in 0 ..< dim {
-                    let k = r * dim + j
-                    if validity[k >> 3] & (1 << (k & 7)) != 0 { row[j >> 3] |= UInt8(1 << (j & 7)) }
+                for m in maps {
+                    let bpr = m.bitsPerRow
+                    for j in 0 ..< bpr {
+                        let k = r * bpr + j
+                        if m.bytes[k >> 3] & (1 << (k & 7)) != 0 { out[pos + (j >> 3)] |= UInt8(1 << (j & 7)) }
+                    }
+                    pos += (bpr + 7) / 8
                 }
-                out.append(contentsOf: row)
-                out.append(contentsOf: parts[1].bytes[r * wb ..< (r + 1) * wb])
+                out.replaceSubrange(pos ..< pos + wb, with: last.bytes[r * wb ..< (r + 1) * wb])
+                pos += wb
             }
-            values = .fixed(bytes: out, bits: (vbytes + wb) * 8, count: count, encoding: enc)
+            values = .fixed(bytes: out, bits: rowBytes * 8, count: count, encoding: enc)
         }
         let hasRep = lv.rep != nil
         let maxDef = lv.def?.max() ?? 0
