@@ -92,7 +92,29 @@ extension TestData {
     static func dictionaries(n: Int, rng: inout TestRNG) -> [TestColumn] {
         let words = ["alpha", "βeta", "日本", "", "emoji 🦀", "unused"]
         let ints: [Int64] = [10, -20, 1 << 40, 0, 7]
+        // Dictionaries nested in a struct and in a list.
+        let inner = dictionary("d", index: .int32, values: .strings(words), canon: words, n: n, rng: &rng)
+        let ints32: [Int32?] = (0 ..< n).map { _ in rng.chance(0.1) ? nil : Int32(rng.int(-100 ..< 100)) }
+        let st = ArrayData.structure([(inner.field, inner.data), (Field("i", .int32), .primitive(.int32, ints32))])
+        let stExpected: [Any] = (0 ..< n).map { i in
+            ["d": inner.expected[i], "i": ints32[i].map { Int($0) as Any } ?? NSNull()] as [String: Any]
+        }
+        let m = 2 * n
+        let items = dictionary("item", index: .int16, values: .strings(words, large: true), canon: words, n: m, rng: &rng)
+        var offsets: [Int64] = [0], listValid: [Bool] = [], listExpected: [Any] = []
+        var at = 0
+        for _ in 0 ..< n {
+            let k = min(rng.int(0 ..< 4), m - at)
+            let ok = !rng.chance(0.1)
+            listValid.append(ok)
+            listExpected.append(ok ? Array(items.expected[at ..< at + k]) as Any : NSNull())
+            at += k
+            offsets.append(Int64(at))
+        }
+        let list = ArrayData.list(items.data.slice(0, at), offsets: offsets, validity: listValid)
         return [
+            TestColumn(field: Field("st_dict", st.type), data: st, expected: stExpected),
+            TestColumn(field: Field("list_dict", list.type), data: list, expected: listExpected),
             dictionary("dict_str", index: .int32, values: .strings(words), canon: words, n: n, rng: &rng),
             dictionary("dict_lstr", index: .int16, values: .strings(words, large: true), canon: words, n: n, rng: &rng),
             dictionary("dict_i64", index: .int8, values: .primitive(.int64, values: ints), canon: ints.map { Int($0) }, n: n, rng: &rng),

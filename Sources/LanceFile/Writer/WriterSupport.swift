@@ -117,6 +117,14 @@ enum WriterUtil {
     /// Concatenates the buffered pieces of one top-level column. Dictionary pieces that share the same
     /// dictionary (an Arrow IPC stream's batches) keep it once instead of repeating it per piece.
     static func concatPending(_ arrays: [ArrayData], field: LanceField) throws -> ArrayData {
+        if arrays.count > 1, case .struct(let members) = arrays[0].type, members.count == field.children.count {
+            // Struct members one by one, so that dictionary members keep a shared dictionary too.
+            let total = arrays.reduce(0) { $0 + $1.count }
+            let validity: Bitmap? = arrays.contains { $0.validity != nil }
+                ? Bitmap(arrays.lazy.flatMap { a in (0 ..< a.count).lazy.map { a.isValid($0) } }) : nil
+            let children = try members.indices.map { k in try concatPending(arrays.map { $0.children[k] }, field: field.children[k]) }
+            return ArrayData(type: arrays[0].type, count: total, validity: validity, children: children)
+        }
         guard arrays.count > 1, case .dictionary(let indexType, _) = arrays[0].type, let first = arrays[0].dictionary else {
             return ArrayData.concat(arrays)
         }
