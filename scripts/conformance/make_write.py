@@ -66,6 +66,20 @@ def more_types(n, seed):
     cols["dict_i64"] = pa.DictionaryArray.from_arrays(pa.array(idx, pa.int8()), ints)
     idx = [None if rng.random() < 0.15 else int(x) for x in rng.integers(0, 3, n)]
     cols["dict_f64"] = pa.DictionaryArray.from_arrays(pa.array(idx, pa.uint16()), pa.array([1.5, -2.25, 1e300, 0.0]))
+    # Dictionaries nested in a struct and in a list.
+    idx = [None if rng.random() < 0.1 else int(x) for x in rng.integers(0, 5, n)]
+    inner = pa.DictionaryArray.from_arrays(pa.array(idx, pa.int32()), pa.array(words))
+    smask = rng.random(n) < 0.1
+    smask[0] = False
+    cols["st_dict"] = pa.StructArray.from_arrays([inner, pa.array(rng.integers(0, 100, n), pa.int32())], names=["d", "i"],
+                                                 mask=pa.array(smask))
+    lens = rng.integers(0, 4, n)
+    offs = np.concatenate([[0], np.cumsum(lens)]).astype(np.int32)
+    idx = [None if rng.random() < 0.1 else int(x) for x in rng.integers(0, 5, int(offs[-1]))]
+    items = pa.DictionaryArray.from_arrays(pa.array(idx, pa.int16()), pa.array(words, pa.large_string()))
+    lmask = rng.random(n) < 0.1
+    lmask[0] = False
+    cols["list_dict"] = pa.ListArray.from_arrays(pa.array(offs), items, mask=pa.array(lmask))
     return cols
 
 
@@ -75,6 +89,8 @@ def typed_with_vectors(n=300, seed=11, dsv="2.1"):
     no null structs: pylance 14 refuses to write them in 2.0 too (it does not encode struct validity)."""
     t = typed_table(n, seed, struct_nulls=(dsv != "2.0"))
     for name, col in more_types(n, seed + 2).items():
+        if name == "st_dict" and dsv == "2.0":
+            col = pa.StructArray.from_arrays(col.flatten(), fields=list(col.type))
         t = t.append_column(name, col)
     rng = np.random.default_rng(seed + 1)
     vec = rng.standard_normal((n, 16)).astype(np.float32)
