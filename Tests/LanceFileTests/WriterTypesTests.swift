@@ -190,6 +190,33 @@ extension TestData {
         #expect(status == 0, "pylance check failed:\n\(output)")
     }
 
+    /// Lists that are almost all empty or null put more levels around a chunk's few values than a
+    /// mini-block chunk header counts (65,535): the writer splits such pages.
+    @Test(arguments: [FileVersion.v2_1, .v2_2])
+    func sparseListsSplitPages(version: FileVersion) async throws {
+        let dir = try PylanceCheck.tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let n = 150_000
+        var rng = TestRNG(seed: 31)
+        var offsets: [Int64] = [0], items: [Int32?] = [], valid: [Bool] = [], expected: [Any] = []
+        for i in 0 ..< n {
+            if i % 97 == 5 {
+                items += [Int32(i), nil]
+                valid.append(true); expected.append([i, NSNull()])
+            } else {
+                let ok = rng.chance(0.5)
+                valid.append(ok); expected.append(ok ? [Any]() : NSNull())
+            }
+            offsets.append(Int64(items.count))
+        }
+        let data = ArrayData.list(.primitive(.int32, items), offsets: offsets, validity: valid)
+        let cols = [TestColumn(field: Field("sparse", data.type), data: data, expected: expected)]
+        let (path, exp, _) = try await WriterTests.write(cols, rows: n, version: version, dir: dir, name: "sparse")
+        try await Self.roundTrip(path, columns: cols, rows: n)
+        let (status, output) = try PylanceCheck.run([(path, exp)])
+        #expect(status == 0, "pylance check failed:\n\(output)")
+    }
+
     /// Batches with different dictionaries are merged into one dictionary per page.
     @Test(arguments: [FileVersion.v2_0, .v2_1])
     func batchesWithDifferentDictionaries(version: FileVersion) async throws {

@@ -393,6 +393,14 @@ enum V21Encoder {
 
     // MARK: Mini-block
 
+    /// A mini-block chunk would hold more levels or bytes than its header can describe (many empty or
+    /// null lists around few values). The writer then encodes the rows as two smaller pages.
+    struct ChunkTooLarge: Error {
+        var message: String
+        var column: String
+        var lanceError: LanceError { LanceError(.unsupported, message, column: column) }
+    }
+
     static let maxChunkBytes = 8 * 1024 - 6
     static let maxChunkValues = 4096
     static let aimVariableChunkBytes = 4 * 1024
@@ -593,7 +601,7 @@ enum V21Encoder {
             let repBytes = rep.map(u16Bytes)
             let defBytes = def.map(u16Bytes)
             guard numLevels <= Int(UInt16.max), (repBytes?.count ?? 0) <= Int(UInt16.max), (defBytes?.count ?? 0) <= Int(UInt16.max) else {
-                throw LanceError(.unsupported, "too many levels in one mini-block chunk", column: field.name)
+                throw ChunkTooLarge(message: "too many levels in one mini-block chunk", column: field.name)
             }
             data.append(UInt16(numLevels))
             if let repBytes { data.append(UInt16(repBytes.count)) }
@@ -610,7 +618,7 @@ enum V21Encoder {
             }
             let chunkBytes = data.count - start
             guard large || chunkBytes <= 32 * 1024 else {
-                throw LanceError(.unsupported, "mini-block chunk of \(chunkBytes) bytes exceeds 32 KiB", column: field.name)
+                throw ChunkTooLarge(message: "mini-block chunk of \(chunkBytes) bytes exceeds 32 KiB", column: field.name)
             }
             let word = UInt64(chunkBytes / 8 - 1) << 4 | UInt64(chunk.logCount)
             if large { meta.append(UInt32(word)) } else { meta.append(UInt16(word)) }
