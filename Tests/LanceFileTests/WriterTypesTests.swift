@@ -118,6 +118,8 @@ extension TestData {
             dictionary("dict_str", index: .int32, values: .strings(words), canon: words, n: n, rng: &rng),
             dictionary("dict_lstr", index: .int16, values: .strings(words, large: true), canon: words, n: n, rng: &rng),
             dictionary("dict_i64", index: .int8, values: .primitive(.int64, values: ints), canon: ints.map { Int($0) }, n: n, rng: &rng),
+            dictionary("dict_null_values", index: .int32, values: .strings(["x", nil, "z", nil, "w"]),
+                       canon: ["x", NSNull(), "z", NSNull(), "w"], n: n, rng: &rng),
             dictionary("dict_f64", index: .uint16, values: .primitive(.float64, values: [1.5, -2.25, 1e300]),
                        canon: [1.5, -2.25, 1e300].map { Int(Int64(bitPattern: $0.bitPattern)) }, n: n, rng: &rng),
         ]

@@ -308,7 +308,8 @@ enum V21Encoder {
                 guard let column = columns[f.id] else {
                     throw LanceError(.internal, "no column for field \(f.id)", column: f.name)
                 }
-                let page = try encodeLeaf(field: f, path: path + [.leaf(a)], rows: array.count, version: version)
+                let page = try encodeLeaf(field: f, path: path + [.leaf(try withoutNullValues(a, field: f))], rows: array.count,
+                                          version: version)
                 pages.append(EncodedPage(column: column, buffers: page.buffers, encoding: try WriterUtil.direct(page.layout),
                                          length: UInt64(array.count)))
             }
@@ -367,9 +368,6 @@ enum V21Encoder {
                 if w < 8 && v >= 1 << (8 * w - 1) { v = .max } // negative index
                 guard v < UInt64(dictCount) else {
                     throw LanceError(.invalidInput, "dictionary index \(v) at row \(p) is out of range (\(dictCount) values)", column: field.name)
-                }
-                if let d = leaf.dictionary, d.isNull(Int(v)) {
-                    throw LanceError(.unsupported, "dictionary values that are null (use a null index instead)", column: field.name)
                 }
             }
             let values = Values.fixed(bytes: bytes, bits: w * 8, count: positions.count, encoding: flat(w * 8))
@@ -497,6 +495,33 @@ enum V21Encoder {
             start = end
         }
         return chunks
+    }
+
+    /// A dictionary array whose dictionary holds nulls becomes, as pylance stores it, one whose rows
+    /// pointing at a null value are null and whose dictionary keeps only the non-null values.
+    static func withoutNullValues(_ a: ArrayData, field: LanceField) throws -> ArrayData {
+        guard case .dictionary(let indexType, _) = a.type, let d = a.dictionary, d.nullCount > 0,
+              let w = indexType.byteWidth else { return a }
+        var remap = [Int](repeating: -1, count: d.count)
+        var keep: [Int] = []
+        for j in 0 ..< d.count where d.isValid(j) { remap[j] = keep.count; keep.append(j) }
+        let dict = keep.isEmpty ? d.slice(0, 0) : ArrayData.concat(keep.map { d.slice($0, 1) })
+        var bytes = [UInt8](repeating: 0, count: a.count * w)
+        var valid = [Bool](repeating: false, count: a.count)
+        try a.buffers[0].withUnsafeBytes { src in
+            for i in 0 ..< a.count where a.isValid(i) {
+                var v: UInt64 = 0
+                for b in 0 ..< w { v |= UInt64(src[i * w + b]) << (8 * b) }
+                guard v < UInt64(d.count), !(w < 8 && v >= 1 << (8 * w - 1)) else {
+                    throw LanceError(.invalidInput, "dictionary index \(v) at row \(i) is out of range (\(d.count) values)", column: field.name)
+                }
+                let k = remap[Int(v)]
+                guard k >= 0 else { continue }
+                valid[i] = true
+                withUnsafeBytes(of: UInt64(k).littleEndian) { for b in 0 ..< w { bytes[i * w + b] = $0[b] } }
+            }
+        }
+        return ArrayData(type: a.type, count: a.count, validity: Bitmap(valid), buffers: [Buffer(bytes)], dictionary: dict)
     }
 
     /// The whole dictionary of a dictionary array as one block buffer, the way pylance stores it in a
