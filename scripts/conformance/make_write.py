@@ -66,6 +66,8 @@ def more_types(n, seed):
     cols["dict_i64"] = pa.DictionaryArray.from_arrays(pa.array(idx, pa.int8()), ints)
     idx = [None if rng.random() < 0.15 else int(x) for x in rng.integers(0, 3, n)]
     cols["dict_f64"] = pa.DictionaryArray.from_arrays(pa.array(idx, pa.uint16()), pa.array([1.5, -2.25, 1e300, 0.0]))
+    idx = [None if rng.random() < 0.1 else int(x) for x in rng.integers(0, 4, n)]
+    cols["dict_null_values"] = pa.DictionaryArray.from_arrays(pa.array(idx, pa.int32()), pa.array(["x", None, "z", "w"]))
     # Dictionaries nested in a struct and in a list.
     idx = [None if rng.random() < 0.1 else int(x) for x in rng.integers(0, 5, n)]
     inner = pa.DictionaryArray.from_arrays(pa.array(idx, pa.int32()), pa.array(words))
