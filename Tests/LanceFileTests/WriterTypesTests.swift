@@ -242,6 +242,44 @@ extension TestData {
         #expect(status == 0, "pylance check failed:\n\(output)")
     }
 
+    /// Dictionary indices outside the dictionary are input errors naming the column, in every version;
+    /// batches whose different dictionaries together outgrow the index type are refused.
+    @Test func badDictionariesAreErrors() async throws {
+        let type = DataType.dictionary(index: .int8, value: .utf8)
+        let arrow = Schema([Field("d", type)])
+        let outOfRange = ArrayData(type: type, count: 2, buffers: [Buffer([UInt8]([0, 5]))], dictionary: .strings(["a", "b"]))
+        let negative = ArrayData(type: type, count: 2, buffers: [Buffer([UInt8]([0, 0xFF]))], dictionary: .strings(["a", "b"]))
+        for version in [FileVersion.v2_0, .v2_1, .v2_2] {
+            for bad in [outOfRange, negative] {
+                let writer = try LanceFileWriter(object: MemoryFileSink(), schema: LanceSchema(assigningIdsTo: arrow), version: version)
+                try await writer.write(try RecordBatch(schema: arrow, columns: [bad]))
+                await #expect(throws: LanceError.self, "\(version)") {
+                    do { _ = try await writer.finish() } catch let e as LanceError {
+                        #expect(e.code == .invalidInput && e.column == "d", "\(e)")
+                        throw e
+                    }
+                }
+            }
+        }
+        // Distinct values across batches beyond what int8 indices address (repeats are merged: 3 × 60
+        // values over 60 distinct ones fit).
+        let writer = try LanceFileWriter(object: MemoryFileSink(), schema: LanceSchema(assigningIdsTo: arrow), version: .v2_1)
+        for k in 0 ..< 3 {
+            let words = (0 ..< 60).map { "w\(k)-\($0)" }
+            try await writer.write(try RecordBatch(schema: arrow, columns: [
+                ArrayData(type: type, count: 1, buffers: [Buffer([UInt8]([1]))], dictionary: .strings(words))]))
+        }
+        await #expect(throws: LanceError.self) { _ = try await writer.finish() }
+        let sink = MemoryFileSink()
+        let ok = try LanceFileWriter(object: sink, schema: LanceSchema(assigningIdsTo: arrow), version: .v2_1)
+        for k in 0 ..< 3 {
+            let words = (0 ..< 60).map { "w-\(($0 + k) % 60)" }
+            try await ok.write(try RecordBatch(schema: arrow, columns: [
+                ArrayData(type: type, count: 2, buffers: [Buffer([UInt8]([1, 59]))], dictionary: .strings(words))]))
+        }
+        #expect(try await ok.finish().rows == 6)
+    }
+
     /// What pylance 14 refuses, Lancelet refuses too, naming the column: null structs in 2.0, and
     /// fixed-size lists of strings (any version) or of structs (2.0, 2.1).
     @Test func refusesWhatPylanceRefuses() async throws {

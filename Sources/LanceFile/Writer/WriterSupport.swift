@@ -133,13 +133,53 @@ enum WriterUtil {
             return ArrayData(type: arrays[0].type, count: indices.count, validity: indices.validity, buffers: indices.buffers,
                              dictionary: first)
         }
-        let total = arrays.reduce(0) { $0 + ($1.dictionary?.count ?? 0) }
-        let w = indexType.byteWidth ?? 8
-        guard w >= 8 || total <= 1 << (8 * w - 1) else {
-            throw LanceError(.unsupported, "the batches' dictionaries together hold \(total) values, more than \(indexType) indices address",
+        guard let w = indexType.byteWidth else { return ArrayData.concat(arrays) }
+        // Different dictionaries: one dictionary of their distinct values, indices remapped.
+        var keys: [[UInt8]?: Int] = [:]
+        var picks: [(Int, Int)] = []
+        var remaps: [[Int]] = []
+        for (ai, a) in arrays.enumerated() {
+            guard let d = a.dictionary else { throw LanceError(.invalidInput, "dictionary array without a dictionary", column: field.name) }
+            var r = [Int](repeating: 0, count: d.count)
+            for j in 0 ..< d.count {
+                let key: [UInt8]?
+                if d.isNull(j) { key = nil } else {
+                    switch d.type {
+                    case .utf8, .binary, .largeUtf8, .largeBinary: key = d.buffers[1].slice(d.valueRange(j)).bytes
+                    case .bool: key = [d.boolValue(j) ? 1 : 0]
+                    default:
+                        guard let vw = d.type.byteWidth else { return ArrayData.concat(arrays) }
+                        key = d.buffers[0].slice(j * vw, vw).bytes
+                    }
+                }
+                if let k = keys[key] { r[j] = k } else { keys[key] = picks.count; r[j] = picks.count; picks.append((ai, j)) }
+            }
+            remaps.append(r)
+        }
+        guard w >= 8 || picks.count <= 1 << (8 * w - 1) else {
+            throw LanceError(.unsupported, "the batches' dictionaries hold \(picks.count) distinct values, more than \(indexType) indices address",
                              column: field.name)
         }
-        return ArrayData.concat(arrays)
+        let dict = ArrayData.concat(picks.map { arrays[$0.0].dictionary!.slice($0.1, 1) })
+        let total = arrays.reduce(0) { $0 + $1.count }
+        var bytes = [UInt8](repeating: 0, count: total * w)
+        var valid = [Bool](repeating: true, count: total)
+        var row = 0
+        for (ai, a) in arrays.enumerated() {
+            let src = a.buffers[0].slice(0, a.count * w).bytes
+            for i in 0 ..< a.count {
+                defer { row += 1 }
+                if a.isNull(i) { valid[row] = false; continue }
+                var v: UInt64 = 0
+                for b in 0 ..< w { v |= UInt64(src[i * w + b]) << (8 * b) }
+                guard v < UInt64(remaps[ai].count) else {
+                    throw LanceError(.invalidInput, "dictionary index \(v) is out of range (\(remaps[ai].count) values)", column: field.name)
+                }
+                withUnsafeBytes(of: UInt64(remaps[ai][Int(v)]).littleEndian) { for b in 0 ..< w { bytes[row * w + b] = $0[b] } }
+            }
+        }
+        return ArrayData(type: arrays[0].type, count: total, validity: valid.allSatisfy { $0 } ? nil : Bitmap(valid),
+                         buffers: [Buffer(bytes)], dictionary: dict)
     }
 
     /// Whether two arrays hold the same values (fixed-width and binary-like types; false otherwise).
