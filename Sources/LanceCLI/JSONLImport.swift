@@ -269,6 +269,58 @@ enum JSONLImport {
         return d
     }
 
+    /// A decimal128 value (a string such as `"-12.50"`, as `scan` renders decimals, or a JSON number)
+    /// as its unscaled integer. More fraction digits than `scale` or more digits than `precision`
+    /// are errors, never rounded.
+    static func decimal(_ v: JSONValue, precision: Int, scale: Int) throws -> Int128 {
+        let text: String
+        switch v {
+        case .string(let s): text = s
+        case .int(let x): text = String(x)
+        case .uint(let x): text = String(x)
+        case .double(let d) where d.isFinite: text = "\(d)"
+        default: throw error("\(v.kindName) value is not a decimal")
+        }
+        let bad = error("`\(text)` is not a decimal(\(precision), \(scale))")
+        var chars = Substring(text.trimmingSpaces())
+        var negative = false
+        if chars.first == "-" || chars.first == "+" { negative = chars.removeFirst() == "-" }
+        var digits: [Int] = []
+        var exponent = 0
+        var seenDot = false
+        while let c = chars.first, c.isASCII, c.isNumber || c == "." {
+            chars.removeFirst()
+            if c == "." { guard !seenDot else { throw bad }; seenDot = true; continue }
+            digits.append(Int(c.asciiValue! - 48))
+            if seenDot { exponent -= 1 }
+        }
+        guard !digits.isEmpty else { throw bad }
+        if let e = chars.first, e == "e" || e == "E" {
+            chars.removeFirst()
+            guard let x = Int(chars), abs(x) < 1000 else { throw bad }
+            exponent += x
+            chars = ""
+        }
+        guard chars.isEmpty else { throw bad }
+        // value = digits × 10^exponent; the stored integer is value × 10^scale.
+        var shift = exponent + scale
+        while shift < 0 {
+            guard let last = digits.last, last == 0 else {
+                throw error("`\(text)` has more than \(scale) fraction digits for decimal(\(precision), \(scale))")
+            }
+            digits.removeLast(); shift += 1
+            if digits.isEmpty { digits = [0] }
+        }
+        digits += [Int](repeating: 0, count: shift)
+        while digits.count > 1 && digits[0] == 0 { digits.removeFirst() }
+        guard digits.count <= precision, precision <= 38 else {
+            throw error("`\(text)` has more than \(precision) digits for decimal(\(precision), \(scale))")
+        }
+        var x: Int128 = 0
+        for d in digits { x = x * 10 + Int128(d) }
+        return negative ? -x : x
+    }
+
     static func build(_ values: [JSONValue], _ type: DataType) throws -> ArrayData {
         func ints<T: FixedWidthInteger & BitwiseCopyable>(_: T.Type) throws -> ArrayData {
             .primitive(type, try values.map { $0.isNull ? nil : try int($0, T.self) })
@@ -322,8 +374,15 @@ enum JSONLImport {
             }
             return ArrayData(type: type, count: values.count, validity: validity(values).map { Bitmap($0) },
                              buffers: [Buffer(bytes)])
-        case .decimal128:
-            throw LanceError.unsupported("decimal128 columns cannot be imported from JSON lines yet")
+        case .decimal128(let precision, let scale):
+            var bytes: [UInt8] = []
+            bytes.reserveCapacity(16 * values.count)
+            for v in values {
+                let x = v.isNull ? 0 : try decimal(v, precision: precision, scale: scale)
+                withUnsafeBytes(of: x.littleEndian) { bytes.append(contentsOf: $0) }
+            }
+            return ArrayData(type: type, count: values.count, validity: validity(values).map { Bitmap($0) },
+                             buffers: [Buffer(bytes)])
         case .list(let f), .largeList(let f):
             var items: [JSONValue] = []
             var offsets: [Int64] = [0]

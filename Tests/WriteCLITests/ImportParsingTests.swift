@@ -77,6 +77,25 @@ import Testing
         }
     }
 
+    @Test func decimalsImportExactly() throws {
+        let schema = Schema([Field("d", .decimal128(precision: 10, scale: 2)), Field("w", .decimal128(precision: 38, scale: 10))])
+        let rows = [#"{"d": "-0.05", "w": "-9999999999999999999999999999.9999999999"}"#, #"{"d": 12, "w": "1e-10"}"#,
+                    #"{"d": 99999999.99, "w": null}"#, #"{"d": "+1.5E2", "w": "0.0000000001"}"#]
+        let b = try JSONLImport.batch(try rows.map { try JSONValue.parse($0) }, schema: schema, firstLine: 1)
+        #expect(try b.columns[0].jsonValue(at: 0) == .string("-0.05"))
+        #expect(try b.columns[0].jsonValue(at: 1) == .string("12.00"))
+        #expect(try b.columns[0].jsonValue(at: 2) == .string("99999999.99"))
+        #expect(try b.columns[0].jsonValue(at: 3) == .string("150.00"))
+        #expect(try b.columns[1].jsonValue(at: 0) == .string("-9999999999999999999999999999.9999999999"))
+        #expect(try b.columns[1].jsonValue(at: 1) == .string("0.0000000001"))
+        #expect(b.columns[1].isNull(2))
+        for bad in [#"{"d": "1.234"}"#, #"{"d": "123456789"}"#, #"{"d": "1.2.3"}"#, #"{"d": "abc"}"#, #"{"d": true}"#, #"{"d": "-"}"#] {
+            #expect(throws: LanceError.self, "\(bad)") {
+                _ = try JSONLImport.batch([try JSONValue.parse(bad)], schema: Schema([schema.fields[0]]), firstLine: 1)
+            }
+        }
+    }
+
     @Test func damagedInputsFailCleanly() throws {
         let dir = try CLI.tempDir("bad")
         defer { try? FileManager.default.removeItem(atPath: dir) }

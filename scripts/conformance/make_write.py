@@ -30,26 +30,70 @@ from jsonrender import write_jsonl, render_table, dumps  # noqa: E402
 assert lance.__version__ == "14.0.2", f"pylance 14.0.2 required, found {lance.__version__}"
 
 
-def typed_with_vectors(n=300, seed=11):
-    """make_datasets' typed table minus what Lancelet's writer refuses (null items inside fixed-size
-    lists; null structs inside lists, which 2.0 cannot store), plus a 16-d vector column."""
-    t = typed_table(n, seed)
-    fsl = t.column("fsl4").combine_chunks()
-    items = pa.array([0 if v is None else v for v in fsl.values.to_pylist()], pa.int32())
-    fixed = pa.FixedSizeListArray.from_arrays(items, 4, mask=fsl.is_null())
-    t = t.set_column(t.schema.get_field_index("fsl4"), "fsl4", fixed)
-    lst = t.column("lst").to_pylist()
-    lst = [None if v is None else [x if x is not None else {"x": None, "y": None} for x in v] for v in lst]
-    t = t.set_column(t.schema.get_field_index("lst"), "lst", pa.array(lst, t.schema.field("lst").type))
+def more_types(n, seed):
+    """Columns beyond make_datasets' typed table: fixed-size lists of bools (narrow and wide), of
+    fixed-size lists, of float16, of timestamps, wide vectors with null items, and dictionaries with
+    other index and value types (unused entries included)."""
+    rng = np.random.default_rng(seed)
 
-    def no_null_structs(v, typ):
-        if pa.types.is_struct(typ):
-            v = v or {f.name: None for f in typ}
-            return {f.name: no_null_structs(v.get(f.name), f.type) for f in typ}
-        return v
-    st = [no_null_structs(v, t.schema.field("st").type) for v in t.column("st").to_pylist()]
-    t = t.set_column(t.schema.get_field_index("st"), "st", pa.array(st, t.schema.field("st").type))
-    t = t.drop_columns(["dict"])  # the 2.1/2.2 writers do not write dictionary arrays yet
+    def fsl(values, dim, typ, row_nulls=0.1):
+        mask = rng.random(n) < row_nulls
+        mask[0] = False
+        return pa.FixedSizeListArray.from_arrays(pa.array(values, typ), dim, mask=pa.array(mask))
+
+    def nullable(vals, p):
+        return [None if rng.random() < p else v for v in vals]
+
+    cols = {}
+    cols["fsl_bool"] = fsl(nullable([bool(x) for x in rng.integers(0, 2, 3 * n)], 0.1), 3, pa.bool_())
+    cols["fsl_bool_wide"] = fsl(nullable([bool(x) for x in rng.integers(0, 2, 1001 * n)], 0.02), 1001, pa.bool_())
+    inner = pa.FixedSizeListArray.from_arrays(pa.array(nullable([float(x) for x in rng.standard_normal(2 * 3 * n)], 0.1),
+                                                       pa.float32()), 2,
+                                              mask=pa.array(rng.random(3 * n) < 0.1))
+    mask = rng.random(n) < 0.1
+    mask[0] = False
+    cols["fsl_fsl"] = pa.FixedSizeListArray.from_arrays(inner, 3, mask=pa.array(mask))
+    cols["fsl_f16"] = fsl(nullable([float(x) for x in rng.standard_normal(4 * n).astype(np.float16)], 0.1), 4,
+                          pa.float16())
+    cols["fsl_ts"] = fsl(nullable([int(x) for x in rng.integers(-10**15, 10**15, 2 * n)], 0.1), 2, pa.timestamp("us"))
+    cols["vec_null_items"] = fsl(nullable([float(x) for x in rng.standard_normal(300 * n).astype(np.float32)], 0.05),
+                                 300, pa.float32(), row_nulls=0.1)
+    words = ["alpha", "βeta", "日本", "", "emoji 🦀", "unused"]
+    idx = [None if rng.random() < 0.15 else int(x) for x in rng.integers(0, 5, n)]
+    cols["dict_lstr"] = pa.DictionaryArray.from_arrays(pa.array(idx, pa.int16()), pa.array(words, pa.large_string()))
+    ints = pa.array([10, -20, 1 << 40, 0, 7, 99], pa.int64())
+    idx = [None if rng.random() < 0.15 else int(x) for x in rng.integers(0, 5, n)]
+    cols["dict_i64"] = pa.DictionaryArray.from_arrays(pa.array(idx, pa.int8()), ints)
+    idx = [None if rng.random() < 0.15 else int(x) for x in rng.integers(0, 3, n)]
+    cols["dict_f64"] = pa.DictionaryArray.from_arrays(pa.array(idx, pa.uint16()), pa.array([1.5, -2.25, 1e300, 0.0]))
+    idx = [None if rng.random() < 0.1 else int(x) for x in rng.integers(0, 4, n)]
+    cols["dict_null_values"] = pa.DictionaryArray.from_arrays(pa.array(idx, pa.int32()), pa.array(["x", None, "z", "w"]))
+    # Dictionaries nested in a struct and in a list.
+    idx = [None if rng.random() < 0.1 else int(x) for x in rng.integers(0, 5, n)]
+    inner = pa.DictionaryArray.from_arrays(pa.array(idx, pa.int32()), pa.array(words))
+    smask = rng.random(n) < 0.1
+    smask[0] = False
+    cols["st_dict"] = pa.StructArray.from_arrays([inner, pa.array(rng.integers(0, 100, n), pa.int32())], names=["d", "i"],
+                                                 mask=pa.array(smask))
+    lens = rng.integers(0, 4, n)
+    offs = np.concatenate([[0], np.cumsum(lens)]).astype(np.int32)
+    idx = [None if rng.random() < 0.1 else int(x) for x in rng.integers(0, 5, int(offs[-1]))]
+    items = pa.DictionaryArray.from_arrays(pa.array(idx, pa.int16()), pa.array(words, pa.large_string()))
+    lmask = rng.random(n) < 0.1
+    lmask[0] = False
+    cols["list_dict"] = pa.ListArray.from_arrays(pa.array(offs), items, mask=pa.array(lmask))
+    return cols
+
+
+def typed_with_vectors(n=300, seed=11, dsv="2.1"):
+    """make_datasets' typed table (every type of the columnar model with nulls, unicode, null items in
+    fixed-size lists, a dictionary column) plus a 16-d vector column and `more_types`. 2.0 inputs have
+    no null structs: pylance 14 refuses to write them in 2.0 too (it does not encode struct validity)."""
+    t = typed_table(n, seed, struct_nulls=(dsv != "2.0"))
+    for name, col in more_types(n, seed + 2).items():
+        if name == "st_dict" and dsv == "2.0":
+            col = pa.StructArray.from_arrays(col.flatten(), fields=list(col.type))
+        t = t.append_column(name, col)
     rng = np.random.default_rng(seed + 1)
     vec = rng.standard_normal((n, 16)).astype(np.float32)
     return t.append_column("vec", pa.FixedSizeListArray.from_arrays(pa.array(vec.ravel()), 16))
@@ -66,12 +110,17 @@ def make_inputs(out):
                         options=ipc.IpcWriteOptions(compression="lz4")) as w:
         for b in typed.to_batches(max_chunksize=100):
             w.write_batch(b)
+    typed20 = typed_with_vectors(dsv="2.0")
+    with ipc.new_file(os.path.join(out, "typed20.arrow"), typed20.schema) as w:
+        for b in typed20.to_batches(max_chunksize=128):
+            w.write_batch(b)
     extra = extra_types_table(200)
     with ipc.new_file(os.path.join(out, "extra.arrow"), extra.schema) as w:
         w.write_table(extra)
     cases = []
     for dsv in ["2.0", "2.1", "2.2"]:
-        cases.append({"name": f"typed_{dsv}", "input": "typed.arrow", "dsv": dsv, "stable": False})
+        cases.append({"name": f"typed_{dsv}", "input": "typed20.arrow" if dsv == "2.0" else "typed.arrow",
+                      "dsv": dsv, "stable": False})
         cases.append({"name": f"extra_{dsv}", "input": "extra.arrow", "dsv": dsv, "stable": False})
     cases.append({"name": "typed_stream_stable_2.2", "input": "typed.arrows", "dsv": "2.2", "stable": True})
     cases.append({"name": "typed_stable_2.1", "input": "typed.arrow", "dsv": "2.1", "stable": True})

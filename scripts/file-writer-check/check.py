@@ -23,6 +23,8 @@ from lance.file import LanceFileReader
 def canon(v, t):
     if v is None:
         return None
+    if pa.types.is_dictionary(t):
+        return canon(v, t.value_type)
     if pa.types.is_float32(t):
         return struct.unpack("<I", struct.pack("<f", v))[0]
     if pa.types.is_float64(t):

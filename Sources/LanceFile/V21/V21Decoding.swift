@@ -192,7 +192,7 @@ enum V21Decoding {
         case (.dictionary(let index, let valueType), _):
             let values = try leafArray(valueType, v, validity: nil, count: count)
             guard let w = index.byteWidth, count <= (w >= 8 ? Int.max : (1 << (8 * w - 1)) - 1) else {
-                throw LanceError.unsupported("dictionary index type \(index) cannot address \(count) values")
+                return try DictionaryIndices.distinct(values, type: type, index: index, validity: validity)
             }
             let idx = Buffer(count: count * w) { raw in
                 for i in 0 ..< count {

@@ -643,28 +643,7 @@ struct FullZip {
             guard Int(f.bitsPerValue) == vb * 8 else { throw LanceError.corrupt("flat of \(f.bitsPerValue) bits in a \(vb)-byte full-zip value") }
             return try V21Compression.shape(d, bits: vb * 8, count: count, kind: kind)
         case .fixedSizeList(let f)?:
-            let dim = Int(f.itemsPerValue)
-            guard dim > 0, case .fsl(let kdim, let inner) = kind, kdim == dim, let ib = inner.flatBits, ib % 8 == 0 else {
-                throw LanceError.corrupt("fixed_size_list of \(f.itemsPerValue) does not match the column shape \(kind)")
-            }
-            guard case .flat(let itemFlat)? = f.values.compression, Int(itemFlat.bitsPerValue) == ib else {
-                throw V21Compression.unsupported(f.values, "full-zip fixed_size_list")
-            }
-            let itemBytes = ib / 8
-            if !f.hasValidity_p {
-                guard vb == dim * itemBytes else { throw LanceError.corrupt("full-zip value of \(vb) bytes is not \(dim) items") }
-                return try V21Compression.shape(d, bits: vb * 8, count: count, kind: kind)
-            }
-            let vbytes = (dim + 7) / 8
-            guard vb == vbytes + dim * itemBytes else { throw LanceError.corrupt("full-zip value of \(vb) bytes does not hold \(dim) items with validity") }
-            var validity = [Bool](); validity.reserveCapacity(count * dim)
-            var items = [UInt8](); items.reserveCapacity(count * dim * itemBytes)
-            for r in 0 ..< count {
-                let base = r * vb
-                for j in 0 ..< dim { validity.append(d[base + (j >> 3)] & (1 << (j & 7)) != 0) }
-                items.append(contentsOf: d[base + vbytes ..< base + vb])
-            }
-            return .fsl(dim: dim, validity: validity, items: try V21Compression.shape(items, bits: ib, count: count * dim, kind: inner))
+            return try FullZipFixedSizeList.decode(f, d, valueBytes: vb, count: count, kind: kind)
         default:
             throw V21Compression.unsupported(enc, "full-zip page")
         }

@@ -204,26 +204,38 @@ public actor LanceFileWriter {
     /// Encodes everything buffered for top-level field `k` into pages of about `pageSize` bytes.
     private func flush(field k: Int) async throws {
         guard !pending[k].isEmpty else { return }
-        let all = ArrayData.concat(pending[k])
+        let field = schema.fields[k]
+        let all: ArrayData
+        do { all = try WriterUtil.concatPending(pending[k], field: field) } catch { failed = true; throw error }
         let bytes = pendingBytes[k]
         pending[k] = []
         pendingBytes[k] = 0
-        let field = schema.fields[k]
         let pageCount = max(1, (bytes + options.pageSize - 1) / options.pageSize)
         let rowsPerPage = max(1, (all.count + pageCount - 1) / pageCount)
         var start = 0
         var out = ByteSink()
-        do {
-            while start < all.count {
-                let n = min(rowsPerPage, all.count - start)
-                let slice = all.slice(start, n)
-                var encoded: [EncodedPage] = []
+        func encode(_ start: Int, _ n: Int, into out: inout ByteSink) throws {
+            let slice = all.slice(start, n)
+            var encoded: [EncodedPage] = []
+            do {
                 if version == .v2_0 {
                     try V20Encoder.encode(field: field, array: slice, columns: fieldColumns, into: &encoded)
                 } else {
                     try V21Encoder.encode(field: field, array: slice, columns: fieldColumns, version: version, into: &encoded)
                 }
-                for page in encoded { place(page, into: &out) }
+            } catch let e as V21Encoder.ChunkTooLarge {
+                // Fewer rows per page, fewer empty lists per chunk.
+                guard n > 1 else { throw e.lanceError }
+                try encode(start, n / 2, into: &out)
+                try encode(start + n / 2, n - n / 2, into: &out)
+                return
+            }
+            for page in encoded { place(page, into: &out) }
+        }
+        do {
+            while start < all.count {
+                let n = min(rowsPerPage, all.count - start)
+                try encode(start, n, into: &out)
                 start += n
             }
         } catch let e as LanceError {

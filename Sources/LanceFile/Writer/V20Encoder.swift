@@ -158,9 +158,10 @@ enum V20Encoder {
             let child = a.children[0]
             switch child.type {
             case .bool, .int8, .int16, .int32, .int64, .uint8, .uint16, .uint32, .uint64,
-                 .float16, .float32, .float64, .date32, .date64, .timestamp, .decimal128, .fixedSizeBinary:
+                 .float16, .float32, .float64, .date32, .date64, .timestamp, .decimal128, .fixedSizeBinary, .fixedSizeList:
                 break
             default:
+                // pylance 14 refuses these as well (strings, lists, structs inside a fixed-size list).
                 throw LanceError(.unsupported, "fixed_size_list of \(child.type) is not supported by the 2.0 writer", column: field.name)
             }
             var validityIndex: Int?
@@ -186,6 +187,42 @@ enum V20Encoder {
             let values = flat(bits: 1, buffer: vi)
             if let validityIndex { return someNulls(validity: flat(bits: 1, buffer: validityIndex), values: values) }
             return noNulls(values)
+        case .dictionary(let indexType, let valueType):
+            // As pylance: the Arrow indices as they are, with a null row pointing at one null item
+            // appended to the dictionary (only when the page has nulls).
+            guard let dict = a.dictionary, let w = indexType.byteWidth else {
+                throw LanceError(.invalidInput, "dictionary array without a dictionary", column: field.name)
+            }
+            let n = dict.count
+            let hasNulls = a.nullCount > 0
+            let limit = w >= 8 ? Int.max : (1 << (8 * w - 1)) - 1
+            guard n + (hasNulls ? 1 : 0) - 1 <= limit else {
+                throw LanceError(.unsupported, "a dictionary of \(n) values with nulls does not fit \(indexType) indices", column: field.name)
+            }
+            var idx = a.buffers[0].slice(0, a.count * w).bytes
+            for i in 0 ..< a.count {
+                if a.isNull(i) {
+                    withUnsafeBytes(of: UInt64(n).littleEndian) { raw in
+                        for b in 0 ..< w { idx[i * w + b] = raw[b] }
+                    }
+                } else {
+                    var v: UInt64 = 0
+                    for b in 0 ..< w { v |= UInt64(idx[i * w + b]) << (8 * b) }
+                    guard v < UInt64(n) else {
+                        throw LanceError(.invalidInput, "dictionary index \(v) at row \(i) is out of range (\(n) values)", column: field.name)
+                    }
+                }
+            }
+            let items = hasNulls ? ArrayData.concat([dict, ArrayData.nulls(valueType, count: 1)]) : dict
+            let i0 = buffers.count
+            buffers.append(idx)
+            var d = Lance_Encodings_Dictionary()
+            d.indices = noNulls(flat(bits: w * 8, buffer: i0))
+            d.items = try leafEncoding(items, field: field, buffers: &buffers)
+            d.numDictionaryItems = UInt32(items.count)
+            var e = AE()
+            e.arrayEncoding = .dictionary(d)
+            return e
         case .null:
             var n = Lance_Encodings_Nullable()
             n.nullability = .allNulls(Lance_Encodings_Nullable.AllNull())

@@ -122,13 +122,23 @@ enum V21Encoder {
         case fixed(bytes: [UInt8], bits: Int, count: Int, encoding: CE)
         /// Variable-width values with `count + 1` offsets from 0.
         case variable(offsets: [UInt64], data: [UInt8], offsetBits: Int, maxLength: Int)
+        /// Fixed-size rows stored as several buffers (fixed-size lists whose items have nulls, or whose
+        /// rows are not whole bytes): each part holds `bitsPerRow` bits per row, outer item validity first,
+        /// then inner validity, then the values.
+        case parts([Part], count: Int, encoding: CE)
 
         var count: Int {
             switch self {
             case .fixed(_, _, let n, _): return n
             case .variable(let o, _, _, _): return o.count - 1
+            case .parts(_, let n, _): return n
             }
         }
+    }
+
+    struct Part {
+        var bitsPerRow: Int
+        var bytes: [UInt8]
     }
 
     static func flat(_ bits: Int) -> CE {
@@ -170,21 +180,8 @@ enum V21Encoder {
                 offs.append(UInt64(data.count))
             }
             return .variable(offsets: offs, data: data.bytes, offsetBits: large ? 64 : 32, maxLength: maxLen)
-        case .fixedSizeList(_, let dim):
-            let child = a.children[0]
-            guard let w = child.type.byteWidth else {
-                throw LanceError(.unsupported, "fixed_size_list of \(child.type) is not supported by the 2.1 writer", column: field.name)
-            }
-            if child.nullCount > 0 {
-                throw LanceError(.unsupported, "fixed_size_list items with nulls are not supported by the 2.1 writer", column: field.name)
-            }
-            let bytes = try fixedBytes(child.buffers[0], width: w * dim, positions: positions, contiguous: contiguous)
-            var fsl = Lance_Encodings21_FixedSizeList()
-            fsl.itemsPerValue = UInt64(dim)
-            fsl.values = flat(w * 8)
-            var e = CE()
-            e.compression = .fixedSizeList(fsl)
-            return .fixed(bytes: bytes, bits: w * 8 * dim, count: n, encoding: e)
+        case .fixedSizeList:
+            return try gatherFixedSizeList(a, positions: positions, contiguous: contiguous, field: field)
         default:
             guard let w = a.type.byteWidth else {
                 throw LanceError(.unsupported, "type \(a.type) is not supported by the 2.1 writer", column: field.name)
@@ -224,6 +221,89 @@ enum V21Encoder {
         }
     }
 
+    /// Bits of the innermost flat values of an encoding (nil when not flat).
+    static func innermostBits(_ e: CE) -> Int? {
+        switch e.compression {
+        case .flat(let f)?: return Int(f.bitsPerValue)
+        case .fixedSizeList(let f)?: return innermostBits(f.values)
+        default: return nil
+        }
+    }
+
+    /// The rows at `positions` of a fixed-size list (of fixed-size lists …) of fixed-width or bool items.
+    ///
+    /// Like pylance, a level whose items have nulls in this page gets `has_validity` and a bitmap of
+    /// its items (one bit per item, rows back to back) stored before the values; a page without such
+    /// nulls has plain values.
+    static func gatherFixedSizeList(_ a: ArrayData, positions: [Int], contiguous: Bool, field: LanceField) throws -> Values {
+        var dims: [Int] = []
+        var levels: [ArrayData] = [] // the items of each list level, outermost first
+        var node = a
+        while case .fixedSizeList(_, let d) = node.type {
+            guard d > 0 else { throw LanceError(.unsupported, "fixed_size_list of 0 items", column: field.name) }
+            dims.append(d)
+            node = node.children[0]
+            levels.append(node)
+        }
+        let itemBits: Int
+        if node.type == .bool { itemBits = 1 }
+        else if let w = node.type.byteWidth { itemBits = w * 8 }
+        else {
+            // pylance refuses these too (strings, lists and, before 2.2, structs inside fixed-size lists).
+            throw LanceError(.unsupported, "fixed_size_list of \(node.type) is not supported", column: field.name)
+        }
+        let n = positions.count
+        var parts: [Part] = []
+        var withValidity: [Bool] = []
+        var per = 1 // items of the current level per row
+        for (l, d) in dims.enumerated() {
+            per *= d
+            let items = levels[l]
+            var hasNull = false
+            if items.nullCount > 0 {
+                var bits = [UInt8](repeating: 0, count: (n * per + 7) / 8)
+                var k = 0
+                for p in positions {
+                    for j in p * per ..< (p + 1) * per {
+                        if items.isValid(j) { bits[k >> 3] |= UInt8(1 << (k & 7)) } else { hasNull = true }
+                        k += 1
+                    }
+                }
+                if hasNull { parts.append(Part(bitsPerRow: per, bytes: bits)) }
+            }
+            withValidity.append(hasNull)
+        }
+        let values: [UInt8]
+        if itemBits == 1 {
+            var bits = [UInt8](repeating: 0, count: (n * per + 7) / 8)
+            var k = 0
+            for p in positions {
+                for j in p * per ..< (p + 1) * per {
+                    if node.boolValue(j) { bits[k >> 3] |= UInt8(1 << (k & 7)) }
+                    k += 1
+                }
+            }
+            values = bits
+        } else {
+            values = try fixedBytes(node.buffers[0], width: itemBits / 8 * per, positions: positions, contiguous: contiguous)
+        }
+        var encoding = flat(itemBits)
+        for (l, d) in dims.enumerated().reversed() {
+            var fsl = Lance_Encodings21_FixedSizeList()
+            fsl.itemsPerValue = UInt64(d)
+            fsl.values = encoding
+            fsl.hasValidity_p = withValidity[l]
+            encoding = CE()
+            encoding.compression = .fixedSizeList(fsl)
+        }
+        let rowBits = itemBits * per
+        if parts.isEmpty && rowBits % 8 == 0 {
+            return .fixed(bytes: values, bits: rowBits, count: n, encoding: encoding)
+        }
+        parts.append(Part(bitsPerRow: rowBits, bytes: values))
+        return .parts(parts, count: n, encoding: encoding)
+    }
+
     static func fixedBytes(_ b: Buffer, width w: Int, positions: [Int], contiguous: Bool) throws -> [UInt8] {
         let n = positions.count
         if n == 0 { return [] }
@@ -254,13 +334,12 @@ enum V21Encoder {
             case .list, .largeList:
                 let offs = WriterUtil.offsets(a)
                 try walk(f.children[0], a.children[0], path + [.list(a, offsets: offs, depth: depth + 1)], depth: depth + 1)
-            case .dictionary:
-                throw LanceError(.unsupported, "dictionary arrays are not supported by the 2.1 writer", column: f.name)
             default:
                 guard let column = columns[f.id] else {
                     throw LanceError(.internal, "no column for field \(f.id)", column: f.name)
                 }
-                let page = try encodeLeaf(field: f, path: path + [.leaf(a)], rows: array.count, version: version)
+                let page = try encodeLeaf(field: f, path: path + [.leaf(try withoutNullValues(a, field: f))], rows: array.count,
+                                          version: version)
                 pages.append(EncodedPage(column: column, buffers: page.buffers, encoding: try WriterUtil.direct(page.layout),
                                          length: UInt64(array.count)))
             }
@@ -308,19 +387,52 @@ enum V21Encoder {
             layout.layout = .allNullLayout(all)
             return LeafPage(layout: layout, buffers: [u16Bytes(lv.rep ?? []), u16Bytes(lv.def ?? [])])
         }
+        if case .dictionary(let indexType, _) = leaf.type {
+            let (dict, dictCount) = try dictionaryBlock(leaf, field: field)
+            guard let w = indexType.byteWidth else {
+                throw LanceError(.unsupported, "dictionary indices of type \(indexType)", column: field.name)
+            }
+            var bytes = try fixedBytes(leaf.buffers[0], width: w, positions: positions, contiguous: false)
+            // Nulls keep index 0, as pylance writes them.
+            for (k, ok) in valid.enumerated() where !ok {
+                for b in k * w ..< (k + 1) * w { bytes[b] = 0 }
+            }
+            for (k, p) in positions.enumerated() where valid[k] {
+                var v: UInt64 = 0
+                for b in 0 ..< w { v |= UInt64(bytes[k * w + b]) << (8 * b) }
+                if w < 8 && v >= 1 << (8 * w - 1) { v = .max } // negative index
+                guard v < UInt64(dictCount) else {
+                    throw LanceError(.invalidInput, "dictionary index \(v) at row \(p) is out of range (\(dictCount) values)", column: field.name)
+                }
+            }
+            let values = Values.fixed(bytes: bytes, bits: w * 8, count: positions.count, encoding: flat(w * 8))
+            return try miniBlock(values, levels: lv, version: version, field: field, dictionary: (dict.0, dict.1, dictCount))
+        }
         let values = try gather(leaf, positions: positions, valid: valid, field: field)
-        let narrow: Bool
+        var narrow: Bool
         switch values {
         case .fixed(_, let bits, _, _): narrow = bits / 8 < 256
         case .variable(_, _, _, let maxLen): narrow = maxLen < 256
+        case .parts(let parts, _, _): narrow = parts.reduce(0) { $0 + $1.bitsPerRow } / 8 < 256
         }
+        // pylance keeps bit-packed values (bools, fixed-size lists of bools) in mini-blocks at any width.
+        if case .fixed(_, let bits, _, let enc) = values, bits % 8 != 0 || innermostBits(enc) == 1 { narrow = true }
+        if case .parts(_, _, let enc) = values, innermostBits(enc) == 1 { narrow = true }
         if narrow {
             return try miniBlock(values, levels: lv, version: version, field: field)
         }
-        return fullZip(values, levels: lv)
+        return try fullZip(values, levels: lv, field: field)
     }
 
     // MARK: Mini-block
+
+    /// A mini-block chunk would hold more levels or bytes than its header can describe (many empty or
+    /// null lists around few values). The writer then encodes the rows as two smaller pages.
+    struct ChunkTooLarge: Error {
+        var message: String
+        var column: String
+        var lanceError: LanceError { LanceError(.unsupported, message, column: column) }
+    }
 
     static let maxChunkBytes = 8 * 1024 - 6
     static let maxChunkValues = 4096
@@ -330,7 +442,37 @@ enum V21Encoder {
     struct Chunk {
         var count: Int
         var logCount: Int
-        var data: [UInt8]
+        var buffers: [[UInt8]]
+
+        init(count: Int, logCount: Int, data: [UInt8]) {
+            self.count = count; self.logCount = logCount; buffers = [data]
+        }
+
+        init(count: Int, logCount: Int, buffers: [[UInt8]]) {
+            self.count = count; self.logCount = logCount; self.buffers = buffers
+        }
+    }
+
+    /// Chunks of a multi-buffer fixed-size value: a power-of-two number of rows (at least 8, so every
+    /// chunk starts on a byte in each bitmap) whose buffers fit the chunk size, the rest last.
+    static func chunkParts(_ parts: [Part], count: Int) -> [Chunk] {
+        let rowBits = parts.reduce(0) { $0 + $1.bitsPerRow }
+        var logVals = 3
+        while (2 << logVals) * rowBits / 8 + 8 * parts.count < maxChunkBytes && (2 << logVals) <= maxChunkValues { logVals += 1 }
+        let vals = 1 << logVals
+        var chunks: [Chunk] = []
+        var row = 0
+        while row < count {
+            let k = min(vals, count - row)
+            let bufs = parts.map { p -> [UInt8] in
+                let start = row * p.bitsPerRow / 8
+                let end = min(p.bytes.count, ((row + k) * p.bitsPerRow + 7) / 8)
+                return Array(p.bytes[start ..< end])
+            }
+            chunks.append(Chunk(count: k, logCount: row + k == count ? 0 : logVals, buffers: bufs))
+            row += k
+        }
+        return chunks
     }
 
     static func chunkFixed(_ bytes: [UInt8], bits: Int, count: Int) -> [Chunk] {
@@ -390,7 +532,72 @@ enum V21Encoder {
         return chunks
     }
 
-    static func miniBlock(_ values: Values, levels lv: Levels, version: FileVersion, field: LanceField) throws -> LeafPage {
+    /// A dictionary array whose dictionary holds nulls becomes, as pylance stores it, one whose rows
+    /// pointing at a null value are null and whose dictionary keeps only the non-null values.
+    static func withoutNullValues(_ a: ArrayData, field: LanceField) throws -> ArrayData {
+        guard case .dictionary(let indexType, _) = a.type, let d = a.dictionary, d.nullCount > 0,
+              let w = indexType.byteWidth else { return a }
+        var remap = [Int](repeating: -1, count: d.count)
+        var keep: [Int] = []
+        for j in 0 ..< d.count where d.isValid(j) { remap[j] = keep.count; keep.append(j) }
+        let dict = keep.isEmpty ? d.slice(0, 0) : ArrayData.concat(keep.map { d.slice($0, 1) })
+        var bytes = [UInt8](repeating: 0, count: a.count * w)
+        var valid = [Bool](repeating: false, count: a.count)
+        try a.buffers[0].withUnsafeBytes { src in
+            for i in 0 ..< a.count where a.isValid(i) {
+                var v: UInt64 = 0
+                for b in 0 ..< w { v |= UInt64(src[i * w + b]) << (8 * b) }
+                guard v < UInt64(d.count), !(w < 8 && v >= 1 << (8 * w - 1)) else {
+                    throw LanceError(.invalidInput, "dictionary index \(v) at row \(i) is out of range (\(d.count) values)", column: field.name)
+                }
+                let k = remap[Int(v)]
+                guard k >= 0 else { continue }
+                valid[i] = true
+                withUnsafeBytes(of: UInt64(k).littleEndian) { for b in 0 ..< w { bytes[i * w + b] = $0[b] } }
+            }
+        }
+        return ArrayData(type: a.type, count: a.count, validity: Bitmap(valid), buffers: [Buffer(bytes)], dictionary: dict)
+    }
+
+    /// The whole dictionary of a dictionary array as one block buffer, the way pylance stores it in a
+    /// mini-block page: fixed-width values flat, strings and binaries as a `variable` block (offsets
+    /// width, data start, offsets from 0, bytes).
+    static func dictionaryBlock(_ a: ArrayData, field: LanceField) throws -> ((CE, [UInt8]), Int) {
+        guard let d = a.dictionary else { throw LanceError(.invalidInput, "dictionary array without a dictionary", column: field.name) }
+        let n = d.count
+        switch d.type {
+        case .utf8, .binary, .largeUtf8, .largeBinary:
+            let large = d.type.hasLargeOffsets
+            let offs = WriterUtil.offsets(d)
+            let base = offs.first ?? 0
+            let end = offs.last ?? 0
+            var out = ByteSink()
+            if large {
+                out.append(UInt32(64)); out.append(UInt32(0)); out.append(UInt64(16 + 8 * (n + 1)))
+                for o in offs { out.append(UInt64(o - base)) }
+            } else {
+                guard end - base <= Int64(UInt32.max) else { throw LanceError(.unsupported, "dictionary of more than 4 GiB", column: field.name) }
+                out.append(UInt32(32)); out.append(UInt32(8 + 4 * (n + 1)))
+                for o in offs { out.append(UInt32(o - base)) }
+            }
+            if end > base { d.buffers[1].slice(Int(base) ..< Int(end)).withUnsafeBytes { out.append($0) } }
+            var v = Lance_Encodings21_Variable()
+            v.offsets = flat(large ? 64 : 32)
+            var e = CE()
+            e.compression = .variable(v)
+            return ((e, out.bytes), n)
+        case .bool:
+            return ((flat(1), WriterUtil.boolBits(d)), n)
+        default:
+            guard let w = d.type.byteWidth else {
+                throw LanceError(.unsupported, "dictionary of \(d.type) values", column: field.name)
+            }
+            return ((flat(w * 8), d.buffers[0].slice(0, n * w).bytes), n)
+        }
+    }
+
+    static func miniBlock(_ values: Values, levels lv: Levels, version: FileVersion, field: LanceField,
+                          dictionary: (encoding: CE, bytes: [UInt8], count: Int)? = nil) throws -> LeafPage {
         let large = version >= .v2_2
         let chunks: [Chunk]
         let valueEncoding: CE
@@ -401,6 +608,9 @@ enum V21Encoder {
         case .variable(let offs, let data, let bits, _):
             chunks = chunkVariable(offsets: offs, data: data, offsetBits: bits)
             valueEncoding = variableEncoding(bits)
+        case .parts(let parts, let count, let enc):
+            chunks = chunkParts(parts, count: count)
+            valueEncoding = enc
         }
         // Split the levels among the chunks: each chunk takes levels until it has its values;
         // value-less entries after a chunk's last value belong to the next chunk.
@@ -451,20 +661,24 @@ enum V21Encoder {
             let repBytes = rep.map(u16Bytes)
             let defBytes = def.map(u16Bytes)
             guard numLevels <= Int(UInt16.max), (repBytes?.count ?? 0) <= Int(UInt16.max), (defBytes?.count ?? 0) <= Int(UInt16.max) else {
-                throw LanceError(.unsupported, "too many levels in one mini-block chunk", column: field.name)
+                throw ChunkTooLarge(message: "too many levels in one mini-block chunk", column: field.name)
             }
             data.append(UInt16(numLevels))
             if let repBytes { data.append(UInt16(repBytes.count)) }
             if let defBytes { data.append(UInt16(defBytes.count)) }
-            if large { data.append(UInt32(chunk.data.count)) } else { data.append(UInt16(chunk.data.count)) }
+            for b in chunk.buffers {
+                if large { data.append(UInt32(b.count)) } else { data.append(UInt16(b.count)) }
+            }
             data.pad(to: 8, fill: 0xFE)
             if let repBytes { data.append(contentsOf: repBytes); data.pad(to: 8, fill: 0xFE) }
             if let defBytes { data.append(contentsOf: defBytes); data.pad(to: 8, fill: 0xFE) }
-            data.append(contentsOf: chunk.data)
-            data.pad(to: 8, fill: 0xFE)
+            for b in chunk.buffers {
+                data.append(contentsOf: b)
+                data.pad(to: 8, fill: 0xFE)
+            }
             let chunkBytes = data.count - start
             guard large || chunkBytes <= 32 * 1024 else {
-                throw LanceError(.unsupported, "mini-block chunk of \(chunkBytes) bytes exceeds 32 KiB", column: field.name)
+                throw ChunkTooLarge(message: "mini-block chunk of \(chunkBytes) bytes exceeds 32 KiB", column: field.name)
             }
             let word = UInt64(chunkBytes / 8 - 1) << 4 | UInt64(chunk.logCount)
             if large { meta.append(UInt32(word)) } else { meta.append(UInt16(word)) }
@@ -474,13 +688,18 @@ enum V21Encoder {
         if lv.def != nil { mb.defCompression = flat(16) }
         mb.valueCompression = valueEncoding
         mb.layers = lv.layers
-        mb.numBuffers = 1
+        mb.numBuffers = UInt64(chunks.first?.buffers.count ?? 1)
         mb.repetitionIndexDepth = lv.rep != nil ? 1 : 0
         mb.numItems = UInt64(values.count)
         mb.hasLargeChunk_p = large
+        if let dictionary {
+            mb.dictionary = dictionary.encoding
+            mb.numDictionaryItems = UInt64(dictionary.count)
+        }
         var layout = Lance_Encodings21_PageLayout()
         layout.layout = .miniBlockLayout(mb)
         var buffers = [meta.bytes, data.bytes]
+        if let dictionary { buffers.append(dictionary.bytes) }
         if lv.rep != nil {
             var ri = ByteSink(capacity: repIndex.count * 8)
             for v in repIndex { ri.append(v) }
@@ -491,7 +710,32 @@ enum V21Encoder {
 
     // MARK: Full-zip
 
-    static func fullZip(_ values: Values, levels lv: Levels) -> LeafPage {
+    static func fullZip(_ values: Values, levels lv: Levels, field: LanceField) throws -> LeafPage {
+        var values = values
+        if case .parts(let parts, let count, let enc) = values {
+            // Each value: every item bitmap of the row (outermost list level first) in whole bytes, then its items.
+            guard let last = parts.last, last.bitsPerRow % 8 == 0, innermostBits(enc).map({ $0 % 8 == 0 }) == true else {
+                throw LanceError(.unsupported, "wide fixed_size_list values of bools with nulls", column: field.name)
+            }
+            let wb = last.bitsPerRow / 8
+            let maps = parts.dropLast()
+            let rowBytes = maps.reduce(0) { $0 + ($1.bitsPerRow + 7) / 8 } + wb
+            var out = [UInt8](repeating: 0, count: count * rowBytes)
+            var pos = 0
+            for r in 0 ..< count {
+                for m in maps {
+                    let bpr = m.bitsPerRow
+                    for j in 0 ..< bpr {
+                        let k = r * bpr + j
+                        if m.bytes[k >> 3] & (1 << (k & 7)) != 0 { out[pos + (j >> 3)] |= UInt8(1 << (j & 7)) }
+                    }
+                    pos += (bpr + 7) / 8
+                }
+                out.replaceSubrange(pos ..< pos + wb, with: last.bytes[r * wb ..< (r + 1) * wb])
+                pos += wb
+            }
+            values = .fixed(bytes: out, bits: rowBytes * 8, count: count, encoding: enc)
+        }
         let hasRep = lv.rep != nil
         let maxDef = lv.def?.max() ?? 0
         let bitsRep = hasRep ? WriterUtil.bitsNeeded(UInt64(lv.maxRep)) : 0
@@ -523,6 +767,8 @@ enum V21Encoder {
             return (!hasRep || r == lv.maxRep, d <= maxVisible, d == 0)
         }
         switch values {
+        case .parts:
+            preconditionFailure("parts are converted above")
         case .fixed(let bytes, let bits, _, let enc):
             let w = bits / 8
             fz.details = .bitsPerValue(UInt32(bits))

@@ -114,6 +114,95 @@ enum WriterUtil {
         return total
     }
 
+    /// Concatenates the buffered pieces of one top-level column. Dictionary pieces that share the same
+    /// dictionary (an Arrow IPC stream's batches) keep it once instead of repeating it per piece.
+    static func concatPending(_ arrays: [ArrayData], field: LanceField) throws -> ArrayData {
+        if arrays.count > 1, case .struct(let members) = arrays[0].type, members.count == field.children.count {
+            // Struct members one by one, so that dictionary members keep a shared dictionary too.
+            let total = arrays.reduce(0) { $0 + $1.count }
+            let validity: Bitmap? = arrays.contains { $0.validity != nil }
+                ? Bitmap(arrays.lazy.flatMap { a in (0 ..< a.count).lazy.map { a.isValid($0) } }) : nil
+            let children = try members.indices.map { k in try concatPending(arrays.map { $0.children[k] }, field: field.children[k]) }
+            return ArrayData(type: arrays[0].type, count: total, validity: validity, children: children)
+        }
+        guard arrays.count > 1, case .dictionary(let indexType, _) = arrays[0].type, let first = arrays[0].dictionary else {
+            return ArrayData.concat(arrays)
+        }
+        if arrays.dropFirst().allSatisfy({ $0.dictionary.map { sameValues($0, first) } ?? false }) {
+            let indices = ArrayData.concat(arrays.map { ArrayData(type: indexType, count: $0.count, validity: $0.validity, buffers: $0.buffers) })
+            return ArrayData(type: arrays[0].type, count: indices.count, validity: indices.validity, buffers: indices.buffers,
+                             dictionary: first)
+        }
+        guard let w = indexType.byteWidth else { return ArrayData.concat(arrays) }
+        // Different dictionaries: one dictionary of their distinct values, indices remapped.
+        var keys: [[UInt8]?: Int] = [:]
+        var picks: [(Int, Int)] = []
+        var remaps: [[Int]] = []
+        for (ai, a) in arrays.enumerated() {
+            guard let d = a.dictionary else { throw LanceError(.invalidInput, "dictionary array without a dictionary", column: field.name) }
+            var r = [Int](repeating: 0, count: d.count)
+            for j in 0 ..< d.count {
+                let key: [UInt8]?
+                if d.isNull(j) { key = nil } else {
+                    switch d.type {
+                    case .utf8, .binary, .largeUtf8, .largeBinary: key = d.buffers[1].slice(d.valueRange(j)).bytes
+                    case .bool: key = [d.boolValue(j) ? 1 : 0]
+                    default:
+                        guard let vw = d.type.byteWidth else { return ArrayData.concat(arrays) }
+                        key = d.buffers[0].slice(j * vw, vw).bytes
+                    }
+                }
+                if let k = keys[key] { r[j] = k } else { keys[key] = picks.count; r[j] = picks.count; picks.append((ai, j)) }
+            }
+            remaps.append(r)
+        }
+        guard w >= 8 || picks.count <= 1 << (8 * w - 1) else {
+            throw LanceError(.unsupported, "the batches' dictionaries hold \(picks.count) distinct values, more than \(indexType) indices address",
+                             column: field.name)
+        }
+        let dict = ArrayData.concat(picks.map { arrays[$0.0].dictionary!.slice($0.1, 1) })
+        let total = arrays.reduce(0) { $0 + $1.count }
+        var bytes = [UInt8](repeating: 0, count: total * w)
+        var valid = [Bool](repeating: true, count: total)
+        var row = 0
+        for (ai, a) in arrays.enumerated() {
+            let src = a.buffers[0].slice(0, a.count * w).bytes
+            for i in 0 ..< a.count {
+                defer { row += 1 }
+                if a.isNull(i) { valid[row] = false; continue }
+                var v: UInt64 = 0
+                for b in 0 ..< w { v |= UInt64(src[i * w + b]) << (8 * b) }
+                guard v < UInt64(remaps[ai].count) else {
+                    throw LanceError(.invalidInput, "dictionary index \(v) is out of range (\(remaps[ai].count) values)", column: field.name)
+                }
+                withUnsafeBytes(of: UInt64(remaps[ai][Int(v)]).littleEndian) { for b in 0 ..< w { bytes[row * w + b] = $0[b] } }
+            }
+        }
+        return ArrayData(type: arrays[0].type, count: total, validity: valid.allSatisfy { $0 } ? nil : Bitmap(valid),
+                         buffers: [Buffer(bytes)], dictionary: dict)
+    }
+
+    /// Whether two arrays hold the same values (fixed-width and binary-like types; false otherwise).
+    static func sameValues(_ a: ArrayData, _ b: ArrayData) -> Bool {
+        guard a.type == b.type, a.count == b.count else { return false }
+        for i in 0 ..< a.count where a.isNull(i) != b.isNull(i) { return false }
+        switch a.type {
+        case .utf8, .binary, .largeUtf8, .largeBinary:
+            for i in 0 ..< a.count where a.isValid(i) {
+                let ra = a.valueRange(i), rb = b.valueRange(i)
+                guard ra.count == rb.count else { return false }
+                if !ra.isEmpty && a.buffers[1].slice(ra).bytes != b.buffers[1].slice(rb).bytes { return false }
+            }
+            return true
+        case .bool:
+            for i in 0 ..< a.count where a.isValid(i) && a.boolValue(i) != b.boolValue(i) { return false }
+            return true
+        default:
+            guard let w = a.type.byteWidth else { return false }
+            return a.buffers[0].slice(0, a.count * w).bytes == b.buffers[0].slice(0, b.count * w).bytes
+        }
+    }
+
     /// Number of bits needed to represent `v` (0 for 0).
     static func bitsNeeded(_ v: UInt64) -> Int { 64 - v.leadingZeroBitCount }
 }
