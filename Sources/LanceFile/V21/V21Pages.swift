@@ -1,5 +1,6 @@
 import LanceArrow
 import LanceCore
+import LanceKernels
 import LanceProto
 
 /// One page of a 2.1/2.2 column with its decoded layout.
@@ -317,7 +318,7 @@ struct MiniBlock {
     /// Decodes chunks whose bytes lie in `bytes` (which starts at data-buffer offset `at`). With
     /// `select` (one chunk of a page without lists), only those items of the chunk are returned.
     func decode(_ cs: ArraySlice<Chunk>, bytes: Buffer, at: Int, dict: V21Values?, layers: [V21Layer],
-                select: [Int]? = nil) throws -> V21Segment {
+                select: [Int]? = nil, fsstTable: FSST.SymbolTable? = nil) throws -> V21Segment {
         let first = cs.first!
         if let sel = select {
             guard cs.count == 1, !hasRep else { throw LanceError(.internal, "item selection needs one chunk without lists") }
@@ -362,7 +363,8 @@ struct MiniBlock {
             if let sel = select, case .fsst(let f)? = layout.valueCompression.compression {
                 let packed = try V21Compression.miniBlockDecode(f.values, bufs, count: c.items, kind: .variable)
                 guard packed.count == c.items else { throw LanceError.corrupt("\(what) holds \(packed.count) values for \(c.items) items") }
-                v = try V21Compression.fsst(packed.gather(sel), symbolTable: Array(f.symbolTable))
+                let table = try fsstTable ?? V21Compression.fsstTable(Array(f.symbolTable))
+                v = try V21Compression.fsst(packed.gather(sel), table: table)
             } else {
                 v = try V21Compression.miniBlockDecode(layout.valueCompression, bufs, count: c.items, kind: valueKind)
             }
@@ -449,7 +451,8 @@ struct MiniBlock {
 
     func read(rows range: Range<Int>) async throws -> V21Segment {
         let layers = try V21Layer.from(layout.layers)
-        let cs = try await chunks()
+        // Partial reads (single-row takes, small slices) come back to the same pages: keep their chunk tables.
+        let cs = range.count < page.rows ? try await cachedChunks() : try await chunks()
         let dict = try await dictionary()
         if hasRep {
             if !range.isEmpty, let ri = try await repetitionIndex(chunks: cs.count) {
@@ -525,6 +528,10 @@ struct MiniBlock {
             wanted.append((ci, sel))
         }
         // Chunks close together are read at once.
+        var table: FSST.SymbolTable? = nil
+        if selectsBeforeDecoding, case .fsst(let f)? = layout.valueCompression.compression {
+            table = try V21Compression.fsstTable(Array(f.symbolTable))
+        }
         var out: [V21Segment] = []
         out.reserveCapacity(wanted.count)
         var k = 0
@@ -540,7 +547,8 @@ struct MiniBlock {
             }
             let bytes = try await page.read(file, buffer: 1, c0.offset, end - c0.offset)
             for w in wanted[k ..< m] {
-                out.append(try decode(cs[w.chunk ... w.chunk], bytes: bytes, at: c0.offset, dict: dict, layers: layers, select: w.items))
+                out.append(try decode(cs[w.chunk ... w.chunk], bytes: bytes, at: c0.offset, dict: dict, layers: layers,
+                                      select: w.items, fsstTable: table))
             }
             k = m
         }
