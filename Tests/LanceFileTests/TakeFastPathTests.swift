@@ -11,14 +11,14 @@ import Testing
 @Suite struct TakeFastPathTests {
     static let files = ["plain", "prim", "nested", "pages", "opts", "bloblayout", "longlists", "small", "allnull", "blobs"]
 
-    /// Row selections: scattered, every third, a dense run, the first and last rows.
+    /// Row selections: scattered, every second of a run, the first and last rows.
     static func selections(_ n: Int) -> [[Int]] {
         guard n > 0 else { return [] }
         var scattered: [Int] = []
         var x = 7
         for _ in 0 ..< min(n, 40) { x = (x * 31 + 11) % n; scattered.append(x) }
-        return [Array(Set(scattered)).sorted(), Array(stride(from: 0, to: n, by: 3)),
-                Array(n / 3 ..< min(n, n / 3 + 25)), [0, n - 1].filter { $0 < n }.uniqued()]
+        return [Array(Set(scattered)).sorted(), Array(stride(from: n / 3, to: min(n, n / 3 + 120), by: 2)),
+                [0, n - 1].filter { $0 < n }.uniqued()]
     }
 
     static func render(_ a: ArrayData) -> [String] { (0 ..< a.count).map { v21Render(a, $0) } }
@@ -74,7 +74,7 @@ import Testing
     func damagedFullZipPages(version: String) async throws {
         var mutated = 0
         for base in Self.files { mutated += try await mutate("\(base)_\(version)") }
-        #expect(mutated >= 300)
+        #expect(mutated >= 100)
     }
 
     /// Mutates the full-zip string/binary pages of one file; returns the number of mutations tried.
@@ -97,7 +97,7 @@ import Testing
         var rng: UInt64 = 0x1234_5678
         func next() -> Int { rng = rng &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407; return Int(rng >> 33) }
         var errors = 0, answers = 0
-        for m in 0 ..< 300 {
+        for m in 0 ..< 100 {
             let t = targets[m % targets.count]
             var bytes = original
             let at = t.lo + next() % (t.hi - t.lo)
@@ -121,7 +121,7 @@ import Testing
             let plain = Self.render(try await V21Decoding.take(file, field: t.field, columns: map, rows: rows, fastPaths: false))
             #expect(fast == plain, "mutation \(m) at byte \(at)")
         }
-        #expect(errors + answers == 300)
+        #expect(errors + answers == 100)
         return errors + answers
     }
 }
