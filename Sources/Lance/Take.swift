@@ -64,6 +64,26 @@ extension Dataset {
                               deletionCache: [:])
     }
 
+    /// Decodes `fields` at `selection` of one fragment; with several fields and a large selection,
+    /// the columns are decoded concurrently (one column's reads and decoding overlap another's).
+    func decodeColumns(_ f: Fragment, _ fields: [LanceField], _ selection: RowSelection) async throws -> [ArrayData] {
+        if fields.count < 2 || selection.count < 64 {
+            var reader = FragmentReader(dataset: self, fragment: f)
+            return try await reader.decode(fields, selection)
+        }
+        return try await withThrowingTaskGroup(of: (Int, ArrayData).self) { group in
+            for (k, field) in fields.enumerated() {
+                group.addTask {
+                    var reader = FragmentReader(dataset: self, fragment: f)
+                    return (k, try await reader.decode([field], selection)[0])
+                }
+            }
+            var out = [ArrayData?](repeating: nil, count: fields.count)
+            while let (k, a) = try await group.next() { out[k] = a }
+            return out.map { $0! }
+        }
+    }
+
     /// Decodes the target rows grouped by fragment (ascending physical rows per group) and puts
     /// them back in request order.
     func take(targets: [(fragment: Int, row: Int)], fields: [LanceField], withRowAddress: Bool, withRowId: Bool,
@@ -86,9 +106,8 @@ extension Dataset {
         for fi in groupRows.keys.sorted() {
             let rows = groupRows[fi]!
             let f = fragments[fi]
-            var reader = FragmentReader(dataset: self, fragment: f)
             let selection: RowSelection = rows.last! - rows[0] + 1 == rows.count ? .range(rows[0] ..< rows[0] + rows.count) : .rows(rows)
-            decoded[fi] = try await reader.decode(fields, selection)
+            decoded[fi] = try await decodeColumns(f, fields, selection)
             if withRowId, usesStableRowIds {
                 let dv: DeletionVector?
                 if let cached = deletionCache[fi] { dv = cached } else { dv = try await deletionVector(f) }

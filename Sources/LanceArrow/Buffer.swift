@@ -52,6 +52,17 @@ public struct Buffer: Sendable {
         try body(UnsafeMutableRawBufferPointer(start: storage.pointer, count: count))
     }
 
+    /// Allocates `count` bytes without zeroing them and lets `body` fill them. `body` must write every
+    /// byte (the allocation is not touched before, so large results skip a zero-fill pass).
+    @inlinable
+    public init(uninitializedCount count: Int, _ body: (UnsafeMutableRawBufferPointer) throws -> Void) rethrows {
+        precondition(count >= 0, "negative buffer size")
+        storage = BufferStorage(capacity: count)
+        start = 0
+        self.count = count
+        try body(UnsafeMutableRawBufferPointer(start: storage.pointer, count: count))
+    }
+
     /// Copies the bytes.
     public init(copying bytes: UnsafeRawBufferPointer) {
         self.init(zeroed: bytes.count)

@@ -96,6 +96,8 @@ public final class LanceFileReader: Sendable {
     /// Decoded 2.1/2.2 page layouts per column index, filled on first use (a column's layouts are
     /// parsed once per reader, not once per read or take).
     let v21PageCache = Mutex<[Int: [V21Page]]>([:])
+    /// Parsed mini-block chunk tables of the pages takes have used, keyed by column << 32 | page.
+    let miniBlockChunkCache = Mutex<[Int: [MiniBlock.Chunk]]>([:])
 
     /// Bytes read speculatively from the end on open (covers the metadata of most files in one read).
     static let tailReadSize: UInt64 = 64 * 1024

@@ -40,7 +40,8 @@ public struct LocalStore: ObjectStore {
             try checkedRange(range)
             let n = Int(range.count)
             var failure: String?
-            let buffer = Buffer(count: n) { out in
+            // Not zeroed first: every byte is read into, or the read fails and the buffer is dropped.
+            let buffer = Buffer(uninitializedCount: n) { out in
                 var done = 0
                 while done < n {
                     let r = pread(fd, out.baseAddress! + done, n - done, off_t(range.lowerBound) + off_t(done))

@@ -116,6 +116,30 @@ enum V21Compression {
         return .variable(offsets: o.map { $0 - first }, data: data.slice(first, last - first).bytes)
     }
 
+    /// The symbol table of an FSST encoding, parsed.
+    static func fsstTable(_ bytes: [UInt8]) throws -> FSST.SymbolTable {
+        let res = bytes.withUnsafeBytes { raw in codecResult { () throws(CodecError) in try FSST.SymbolTable(serialized: raw) } }
+        switch res {
+        case .success(let t): return t
+        case .failure(let error): throw codecError(error, "fsst symbol table")
+        }
+    }
+
+    /// FSST strings expanded with an already parsed table.
+    static func fsst(_ v: V21Values, table: FSST.SymbolTable) throws -> V21Values {
+        guard case .variable(let o, let d) = v else { throw LanceError.corrupt("fsst over non-variable values") }
+        let res = d.withUnsafeBytes { raw in
+            codecResult { () throws(CodecError) in try FSST.decompress(table: table, compressed: raw, offsets: o) }
+        }
+        switch res {
+        case .success(let r):
+            guard r.offsets.count == o.count else { throw LanceError.corrupt("fsst returned \(r.offsets.count - 1) strings, expected \(o.count - 1)") }
+            return .variable(offsets: r.offsets, data: r.bytes)
+        case .failure(let error):
+            throw codecError(error, "fsst data")
+        }
+    }
+
     static func fsst(_ v: V21Values, symbolTable: [UInt8]) throws -> V21Values {
         guard case .variable(let o, let d) = v else { throw LanceError.corrupt("fsst over non-variable values") }
         let res = symbolTable.withUnsafeBytes { st in

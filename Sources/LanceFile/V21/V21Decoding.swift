@@ -39,7 +39,9 @@ enum V21Decoding {
         return try build(field, depth: 0, leaves: leaves, count: rows.count)
     }
 
-    static func take(_ file: LanceFileReader, field: LanceField, columns: [Int32: Int], rows: [Int]) async throws -> ArrayData {
+    /// `fastPaths: false` forces the general decoding (tests compare both).
+    static func take(_ file: LanceFileReader, field: LanceField, columns: [Int32: Int], rows: [Int],
+                     fastPaths: Bool = true) async throws -> ArrayData {
         var leaves: [Int32: Leaf] = [:]
         for (leaf, depth) in leafFields(field, depth: 0) {
             guard let col = columns[leaf.id] else { continue }
@@ -58,6 +60,10 @@ enum V21Decoding {
                     if i == rows.count { break }
                 }
                 guard i == rows.count else { throw LanceError.corrupt("column \(col) pages do not cover row \(rows[i])") }
+                if fastPaths, depth == 0, leaf.id == field.id,
+                   let array = try await FullZipTake.take(file, field: leaf, jobs: jobs, count: rows.count) {
+                    return array
+                }
                 let segs = try await takePages(file, jobs, kind: kind)
                 leaves[leaf.id] = try combine(segs, kind: kind, depth: depth)
             } catch let e as LanceError {

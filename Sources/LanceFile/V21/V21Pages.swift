@@ -1,5 +1,6 @@
 import LanceArrow
 import LanceCore
+import LanceKernels
 import LanceProto
 
 /// One page of a 2.1/2.2 column with its decoded layout.
@@ -248,6 +249,15 @@ struct MiniBlock {
 
     struct Chunk { var offset: Int; var size: Int; var items: Int; var firstItem: Int }
 
+    /// The chunk table, parsed once per reader (for takes, which come back to the same pages).
+    func cachedChunks() async throws -> [Chunk] {
+        let key = page.column << 32 | page.index
+        if let c = file.miniBlockChunkCache.withLock({ $0[key] }) { return c }
+        let c = try await chunks()
+        file.miniBlockChunkCache.withLock { $0[key] = c }
+        return c
+    }
+
     func chunks() async throws -> [Chunk] {
         let meta = try await page.read(file, buffer: 0)
         let wordSize = layout.hasLargeChunk_p ? 4 : 2
@@ -294,6 +304,29 @@ struct MiniBlock {
             return V21Segment(layers: layers, rep: nil, def: nil, values: .zeros(like: kind, count: 0), rows: 0)
         }
         let bytes = try await page.read(file, buffer: 1, first.offset, last.offset + last.size - first.offset)
+        return try decode(cs, bytes: bytes, at: first.offset, dict: dict, layers: layers)
+    }
+
+    /// Whether `decode(_:bytes:at:dict:layers:select:)` can pick values before decompressing them
+    /// (FSST strings are compressed one by one, so only the wanted ones need expanding).
+    var selectsBeforeDecoding: Bool {
+        guard !hasRep, !layout.hasDictionary, case .fsst(let f)? = layout.valueCompression.compression,
+              case .variable? = f.values.compression, case .variable = kind else { return false }
+        return true
+    }
+
+    /// Decodes chunks whose bytes lie in `bytes` (which starts at data-buffer offset `at`). With
+    /// `select` (one chunk of a page without lists), only those items of the chunk are returned.
+    func decode(_ cs: ArraySlice<Chunk>, bytes: Buffer, at: Int, dict: V21Values?, layers: [V21Layer],
+                select: [Int]? = nil, fsstTable: FSST.SymbolTable? = nil) throws -> V21Segment {
+        let first = cs.first!
+        if let sel = select {
+            guard cs.count == 1, !hasRep else { throw LanceError(.internal, "item selection needs one chunk without lists") }
+            guard sel.allSatisfy({ $0 >= 0 && $0 < first.items }) else { throw LanceError.corrupt("selected items outside the chunk") }
+            if !selectsBeforeDecoding {
+                return try decode(cs, bytes: bytes, at: at, dict: dict, layers: layers).select(rows: sel)
+            }
+        }
         var reps: [UInt16]? = hasRep ? [] : nil
         var defs: [UInt16]? = hasDef ? [] : nil
         var values: [V21Values] = []
@@ -302,7 +335,10 @@ struct MiniBlock {
         guard nbuf <= 64 else { throw LanceError.corrupt("mini-block declares \(nbuf) buffers") }
         let valueKind = dict == nil ? kind : try v21IndexKind(layout.valueCompression)
         for (ci, c) in zip(cs.indices, cs) {
-            let chunk = bytes.slice(c.offset - first.offset, c.size)
+            guard c.offset >= at, c.offset - at + c.size <= bytes.count else {
+                throw LanceError(.internal, "chunk \(ci) lies outside the bytes read for it")
+            }
+            let chunk = bytes.slice(c.offset - at, c.size)
             let what = "chunk \(ci)"
             var off = 0
             let numLevels = Int(try rdU16(chunk, off, what)); off += 2
@@ -323,7 +359,15 @@ struct MiniBlock {
             for (k, s) in sizes.enumerated() {
                 bufs.append(try checkedSlice(chunk, off, s, "\(what) buffer \(k)")); off += s; align()
             }
-            var v = try V21Compression.miniBlockDecode(layout.valueCompression, bufs, count: c.items, kind: valueKind)
+            var v: V21Values
+            if let sel = select, case .fsst(let f)? = layout.valueCompression.compression {
+                let packed = try V21Compression.miniBlockDecode(f.values, bufs, count: c.items, kind: .variable)
+                guard packed.count == c.items else { throw LanceError.corrupt("\(what) holds \(packed.count) values for \(c.items) items") }
+                let table = try fsstTable ?? V21Compression.fsstTable(Array(f.symbolTable))
+                v = try V21Compression.fsst(packed.gather(sel), table: table)
+            } else {
+                v = try V21Compression.miniBlockDecode(layout.valueCompression, bufs, count: c.items, kind: valueKind)
+            }
             if let dict {
                 let idx = try v21Ints(v)
                 let dictCount = dict.count
@@ -338,6 +382,10 @@ struct MiniBlock {
             if !hasRep && hasDef && numLevels != c.items {
                 throw LanceError.corrupt("\(what) has \(numLevels) definition levels for \(c.items) items")
             }
+        }
+        if let sel = select, let d = defs {
+            guard d.count == first.items else { throw LanceError.corrupt("chunk has \(d.count) definition levels for \(first.items) items") }
+            defs = sel.map { d[$0] }
         }
         let vals = values.isEmpty ? .zeros(like: kind, count: 0) : try V21Values.concat(values)
         var rows = vals.count
@@ -403,7 +451,8 @@ struct MiniBlock {
 
     func read(rows range: Range<Int>) async throws -> V21Segment {
         let layers = try V21Layer.from(layout.layers)
-        let cs = try await chunks()
+        // Partial reads (single-row takes, small slices) come back to the same pages: keep their chunk tables.
+        let cs = range.count < page.rows ? try await cachedChunks() : try await chunks()
         let dict = try await dictionary()
         if hasRep {
             if !range.isEmpty, let ri = try await repetitionIndex(chunks: cs.count) {
@@ -434,7 +483,7 @@ struct MiniBlock {
 
     func take(rows: [Int]) async throws -> [V21Segment] {
         let layers = try V21Layer.from(layout.layers)
-        let cs = try await chunks()
+        let cs = try await cachedChunks()
         let dict = try await dictionary()
         if hasRep {
             if let ri = try await repetitionIndex(chunks: cs.count) {
@@ -463,20 +512,53 @@ struct MiniBlock {
             guard seg.rows == page.rows else { throw LanceError.corrupt("levels hold \(seg.rows) rows, the page declares \(page.rows)") }
             return [try seg.select(rows: rows)]
         }
-        var out: [V21Segment] = []
+        guard cs.last.map({ $0.firstItem + $0.items }) ?? 0 == page.rows else {
+            throw LanceError.corrupt("page holds \(layout.numItems) items for \(page.rows) rows")
+        }
+        // The chunks holding wanted rows, with the wanted items of each.
+        var wanted: [(chunk: Int, items: [Int])] = []
         var i = 0
         var ci = 0
         while i < rows.count {
             while ci < cs.count && cs[ci].firstItem + cs[ci].items <= rows[i] { ci += 1 }
-            guard ci < cs.count else { throw LanceError.corrupt("row \(rows[i]) is past the page's chunks") }
+            guard ci < cs.count, rows[i] >= cs[ci].firstItem else { throw LanceError.corrupt("row \(rows[i]) is not in the page's chunks") }
             let c = cs[ci]
             var sel: [Int] = []
-            while i < rows.count && rows[i] < c.firstItem + c.items { sel.append(rows[i] - c.firstItem); i += 1 }
-            let seg = try await decode(cs[ci ... ci], dict: dict, layers: layers)
-            out.append(try seg.select(rows: sel))
+            while i < rows.count && rows[i] >= c.firstItem && rows[i] < c.firstItem + c.items { sel.append(rows[i] - c.firstItem); i += 1 }
+            wanted.append((ci, sel))
+        }
+        // Chunks close together are read at once.
+        var table: FSST.SymbolTable? = nil
+        if selectsBeforeDecoding, case .fsst(let f)? = layout.valueCompression.compression {
+            table = try V21Compression.fsstTable(Array(f.symbolTable))
+        }
+        var out: [V21Segment] = []
+        out.reserveCapacity(wanted.count)
+        var k = 0
+        while k < wanted.count {
+            let c0 = cs[wanted[k].chunk]
+            var end = c0.offset + c0.size
+            var m = k + 1
+            while m < wanted.count {
+                let c = cs[wanted[m].chunk]
+                guard c.offset >= end, c.offset - end <= MiniBlock.readGap, c.offset + c.size - c0.offset <= MiniBlock.maxRead else { break }
+                end = c.offset + c.size
+                m += 1
+            }
+            let bytes = try await page.read(file, buffer: 1, c0.offset, end - c0.offset)
+            for w in wanted[k ..< m] {
+                out.append(try decode(cs[w.chunk ... w.chunk], bytes: bytes, at: c0.offset, dict: dict, layers: layers,
+                                      select: w.items, fsstTable: table))
+            }
+            k = m
         }
         return out
     }
+
+    /// Unwanted bytes a take reads rather than split a read in two.
+    static let readGap = 64 * 1024
+    /// Largest read a take merges chunks into.
+    static let maxRead = 8 * 1024 * 1024
 }
 
 // MARK: - Full-zip
@@ -552,24 +634,68 @@ struct FullZip {
     }
 
     func take(_ file: LanceFileReader, rows: [Int]) async throws -> V21Segment {
-        var parts: [Buffer] = []
+        return try parse(try await readRuns(file, rows: rows), rows: rows.count)
+    }
+
+    /// Reads the zipped bytes of `rows` (page-relative, ascending), one buffer per run of
+    /// consecutive rows. With a repetition index, the entries for the whole span are read once.
+    func readRuns(_ file: LanceFileReader, rows: [Int]) async throws -> [Buffer] {
+        guard let firstRow = rows.first, let lastRow = rows.last else { return [] }
+        guard firstRow >= 0, lastRow < page.rows else { throw LanceError.corrupt("rows \(firstRow)...\(lastRow) outside a page of \(page.rows)") }
+        var runs: [Range<Int>] = []
         var i = 0
         while i < rows.count {
             var j = i + 1
             while j < rows.count && rows[j] == rows[j - 1] + 1 { j += 1 }
-            let br = try await byteRange(file, rows[i] ..< rows[j - 1] + 1)
-            parts.append(try await page.read(file, buffer: 0, br.lowerBound, br.count))
+            guard rows[j - 1] >= rows[i] else { throw LanceError.corrupt("taken rows are not ascending") }
+            runs.append(rows[i] ..< rows[j - 1] + 1)
             i = j
         }
-        return try parse(parts, rows: rows.count)
+        var ranges: [Range<Int>] = []
+        ranges.reserveCapacity(runs.count)
+        if hasRepIndex && runs.count > 1 && page.sizes.count >= 2 {
+            // Runs whose index entries lie within a few KB of each other share one read of the entries.
+            let dataSize = page.sizes.first ?? 0
+            let entryBytes = max(1, Int(page.sizes[1]) / (page.rows + 1))
+            var k = 0
+            while k < runs.count {
+                var m = k + 1
+                while m < runs.count && (runs[m].lowerBound - runs[m - 1].upperBound) * entryBytes <= FullZip.indexGap { m += 1 }
+                let lo0 = runs[k].lowerBound
+                let e = try await repIndex(file, lo0, runs[m - 1].upperBound)
+                for r in runs[k ..< m] {
+                    let lo = e[r.lowerBound - lo0], hi = e[r.upperBound - lo0]
+                    guard lo <= hi, hi <= dataSize else {
+                        throw LanceError.corrupt("repetition index entries \(lo)..<\(hi) are invalid for \(dataSize) bytes")
+                    }
+                    ranges.append(Int(lo) ..< Int(hi))
+                }
+                k = m
+            }
+        } else {
+            for r in runs { ranges.append(try await byteRange(file, r)) }
+        }
+        var parts: [Buffer] = []
+        parts.reserveCapacity(ranges.count)
+        for br in ranges { parts.append(try await page.read(file, buffer: 0, br.lowerBound, br.count)) }
+        return parts
     }
 
-    /// Parses zipped rows: [control word][value] per item. `parts` are runs of whole rows; variable
-    /// values are located in place and copied (or decompressed) once, straight into the result.
-    func parse(_ parts: [Buffer], rows: Int) throws -> V21Segment {
-        let layers = try V21Layer.from(layout.layers)
-        var probe = V21Segment(layers: layers, rep: nil, def: nil, values: .zeros(like: kind, count: 0), rows: rows)
-        let maxVisible = probe.maxVisibleDef
+    /// Repetition-index bytes between two runs below which one read covers both.
+    static let indexGap = 4096
+
+    /// Control words and value positions of zipped rows (see ``locate(_:rows:)``).
+    struct Located {
+        var reps: [UInt16]?
+        var defs: [UInt16]?
+        var fixedData: [UInt8]
+        var refs: FullZipValueRefs
+        var items: Int
+    }
+
+    /// Walks zipped rows: [control word][value] per item. `parts` are runs of whole rows; variable
+    /// values are only located (their bytes stay where they are).
+    func locate(_ parts: [Buffer], rows: Int, maxVisible: Int) throws -> Located {
         let cw = cwBytes
         var reps: [UInt16]? = bitsRep > 0 ? [] : nil
         var defs: [UInt16]? = bitsDef > 0 ? [] : nil
@@ -624,12 +750,20 @@ struct FullZip {
                 }
             }
         }
-        probe.rep = reps
-        probe.def = defs
-        if let vb = fixedBytes {
-            probe.values = try fixedValues(fixedData, valueBytes: vb, count: items)
+        return Located(reps: reps, defs: defs, fixedData: fixedData, refs: refs, items: items)
+    }
+
+    /// Parses zipped rows; variable values are copied (or decompressed) once, straight into the result.
+    func parse(_ parts: [Buffer], rows: Int) throws -> V21Segment {
+        let layers = try V21Layer.from(layout.layers)
+        var probe = V21Segment(layers: layers, rep: nil, def: nil, values: .zeros(like: kind, count: 0), rows: rows)
+        let loc = try locate(parts, rows: rows, maxVisible: probe.maxVisibleDef)
+        probe.rep = loc.reps
+        probe.def = loc.defs
+        if let vb = try valueBytes() {
+            probe.values = try fixedValues(loc.fixedData, valueBytes: vb, count: loc.items)
         } else {
-            probe.values = try variableValues(refs, parts: parts)
+            probe.values = try variableValues(loc.refs, parts: parts)
         }
         _ = try probe.rowStarts()
         try probe.checkValues()
