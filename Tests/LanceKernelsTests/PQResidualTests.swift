@@ -35,23 +35,6 @@ import Testing
         #expect(zip(qt, dotPlain).allSatisfy { near($0, $1) })
     }
 
-    /// The blocked ADC equals the reference ADC (plus the base), including the tail rows.
-    @Test(arguments: [0, 1, 7, 8, 9, 63, 200])
-    func fastADCMatchesReference(n: Int) {
-        var rng = TestRNG(state: UInt64(n + 5))
-        for m in [1, 3, 16, 48] {
-            let table = rng.floats(m * 256)
-            let codes = (0 ..< m * n).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
-            var ref = [Float](repeating: 0, count: n), fast = [Float](repeating: -1, count: n)
-            table.withUnsafeBufferPointer { t in codes.withUnsafeBufferPointer { c in
-                ref.withUnsafeMutableBufferPointer { o in
-                    PQ.adcTransposed(table: t, numSubVectors: m, numCentroids: 256, codes: c, count: n, out: o) }
-                fast.withUnsafeMutableBufferPointer { o in
-                    PQ.adcTransposed256(table: t, numSubVectors: m, codes: c, count: n, base: 0.5, out: o) } } }
-            for i in 0 ..< n { #expect(near(fast[i], ref[i] + 0.5)) }
-        }
-    }
-
     @Test func addTablesHandlesTails() {
         var rng = TestRNG(state: 3)
         for n in [0, 5, 16, 37] {

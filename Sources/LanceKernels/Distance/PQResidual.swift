@@ -85,48 +85,6 @@ extension PQ {
         while c < n { acc[c] = scalar(src[c], acc[c]); c &+= 1 }
     }
 
-    /// The fast ADC for 256 centroids over transposed codes: eight rows at a time, all sub-spaces per pass with the
-    /// sums in registers, eight codes per 64-bit load. Same result as
-    /// ``adcTransposed(table:numSubVectors:numCentroids:codes:count:out:)`` (the reference) up to summation order.
-    /// `out[i] = base + Σ_j table[j * 256 + codes[j * count + i]]`.
-    public static func adcTransposed256(table: UnsafeBufferPointer<Float>, numSubVectors m: Int,
-                                        codes: UnsafeBufferPointer<UInt8>, count n: Int, base: Float = 0,
-                                        out: UnsafeMutableBufferPointer<Float>)
-    {
-        precondition(table.count >= m * 256 && codes.count >= m * n && out.count >= n, "PQ.adcTransposed256: bad sizes")
-        guard n > 0 else { return }
-        let o = out.baseAddress!, c = UnsafeRawPointer(codes.baseAddress!), t = table.baseAddress!
-        var i = 0
-        while i &+ 8 <= n {
-            var a0 = base, a1 = base, a2 = base, a3 = base, a4 = base, a5 = base, a6 = base, a7 = base
-            var cp = c + i
-            var tj = t
-            for _ in 0 ..< m {
-                let w = cp.loadUnaligned(as: UInt64.self)
-                a0 += tj[Int(truncatingIfNeeded: w & 0xFF)]
-                a1 += tj[Int(truncatingIfNeeded: (w &>> 8) & 0xFF)]
-                a2 += tj[Int(truncatingIfNeeded: (w &>> 16) & 0xFF)]
-                a3 += tj[Int(truncatingIfNeeded: (w &>> 24) & 0xFF)]
-                a4 += tj[Int(truncatingIfNeeded: (w &>> 32) & 0xFF)]
-                a5 += tj[Int(truncatingIfNeeded: (w &>> 40) & 0xFF)]
-                a6 += tj[Int(truncatingIfNeeded: (w &>> 48) & 0xFF)]
-                a7 += tj[Int(truncatingIfNeeded: w &>> 56)]
-                cp += n
-                tj += 256
-            }
-            o[i] = a0; o[i &+ 1] = a1; o[i &+ 2] = a2; o[i &+ 3] = a3
-            o[i &+ 4] = a4; o[i &+ 5] = a5; o[i &+ 6] = a6; o[i &+ 7] = a7
-            i &+= 8
-        }
-        let cb = codes.baseAddress!
-        while i < n {
-            var a = base
-            for j in 0 ..< m { a += t[j &* 256 &+ Int(cb[j &* n &+ i])] }
-            o[i] = a
-            i &+= 1
-        }
-    }
-
     /// Re-lays one partition's transposed codes (`codes[j * count + i]`) in blocks of eight rows, sub-space major
     /// inside a block: `out[(b * m + j) * 8 + r]` is row `8b + r`'s code for sub-space j (rows past `count` are 0).
     /// The layout of ``adcBlocked8(table:numSubVectors:codes:count:base:out:)``: each block is one contiguous read.
