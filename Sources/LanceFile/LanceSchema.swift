@@ -141,6 +141,13 @@ public struct LanceSchema: Sendable, Hashable {
             guard parts.count >= 3, let n = Int(parts.last!), n > 0 else { throw fail() }
             let inner = parts[1 ..< parts.count - 1].joined(separator: ":")
             if inner == "lance.bfloat16" { throw fail() }
+            // A list of structs keeps its item as a child field (`item`, type struct).
+            if inner == "struct" {
+                guard children.count == 1, case .struct = children[0].type else {
+                    throw LanceError.corrupt("fixed-size list field `\(fieldName)` has \(children.count) children")
+                }
+                return .fixedSizeList(children[0].arrowField, n)
+            }
             let item = try arrowType(logicalType: inner, children: children, fieldName: fieldName)
             return .fixedSizeList(Field("item", item, nullable: true), n)
         case "decimal":

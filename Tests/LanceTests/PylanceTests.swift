@@ -53,6 +53,32 @@ import Testing
         #expect(ds.schema.fields.map { [$0.name, $0.type.description] } == expected["schema"] as! [[String]])
     }
 
+    /// A fixed-size list of structs (pylance 14 writes it in 2.2 and reads the column only on its own): the
+    /// schema matches pylance's; reading the column is a clear `unsupported`, never wrong values; other
+    /// columns read normally.
+    @Test func fixedSizeListOfStructsIsRefusedNotMisread() async throws {
+        let dir = try Python.tempDir("fslstruct")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let script = """
+        import json, sys, lance, pyarrow as pa
+        t = pa.struct([("a", pa.int32()), ("b", pa.string())])
+        f = pa.array([[{"a": 1, "b": "x"}, {"a": 2, "b": "y"}], [{"a": 3, "b": None}, None], None], pa.list_(pa.field("item", t), 2))
+        ds = lance.write_dataset(pa.table({"id": pa.array([1, 2, 3], pa.int64()), "f": f}), sys.argv[1], data_storage_version="2.2")
+        print(json.dumps([[x.name, str(x.type)] for x in ds.schema]))
+        """
+        let schema = try Python.json(script, args: [dir]) as! [[String]]
+        let ds = try await Dataset.open(dir)
+        #expect(ds.schema.fields.map { [$0.name, $0.type.description] } == schema)
+        let ids = try await ds.toBatch(columns: ["id"])
+        #expect((0 ..< ids.count).map { ids.columns[0].value($0, as: Int64.self) } == [1, 2, 3])
+        do {
+            _ = try await ds.toBatch(columns: ["f"])
+            Issue.record("reading a fixed-size list of structs should fail")
+        } catch let e as LanceError {
+            #expect(e.code == .unsupported && e.description.contains("`f`"), "\(e)")
+        }
+    }
+
     /// `take` across fragments with deletions returns pylance's rows (bitmap deletion files, 2.0 files).
     @Test func takeAcrossFragmentsWithDeletionsMatchesPylance() async throws {
         let dir = try Python.tempDir("take")
