@@ -159,20 +159,7 @@ def summary_stable(ds):
 
 
 def compare_stable(d):
-    a = d + "/lancelet.lance"
-    b = d + "/pylance.lance"
-    va = lance.dataset(a).version
-    vb = lance.dataset(b).version
-    diffs = []
-    if va != vb:
-        diffs.append("latest version: lancelet %d, pylance %d" % (va, vb))
-    for v in range(1, min(va, vb) + 1):
-        sa = summary_stable(lance.dataset(a, version=v))
-        sb = summary_stable(lance.dataset(b, version=v))
-        for k in sa:
-            if sa[k] != sb[k]:
-                diffs.append("v%d %s: lancelet %s | pylance %s" % (v, k, json.dumps(sa[k])[:600], json.dumps(sb[k])[:600]))
-    print(json.dumps(diffs))
+    compare(d, summary_stable, first=1)
 
 
 def field_ids(ds):
@@ -198,7 +185,9 @@ def summary(ds):
     }
 
 
-def compare(d):
+def compare(d, summarize=None, first=2):
+    """Prints the differences between lancelet.lance and pylance.lance, version by version from `first`."""
+    summarize = summarize or summary
     a = d + "/lancelet.lance"
     b = d + "/pylance.lance"
     va = lance.dataset(a).version
@@ -206,9 +195,9 @@ def compare(d):
     diffs = []
     if va != vb:
         diffs.append("latest version: lancelet %d, pylance %d" % (va, vb))
-    for v in range(2, min(va, vb) + 1):
-        sa = summary(lance.dataset(a, version=v))
-        sb = summary(lance.dataset(b, version=v))
+    for v in range(first, min(va, vb) + 1):
+        sa = summarize(lance.dataset(a, version=v))
+        sb = summarize(lance.dataset(b, version=v))
         for k in sa:
             if sa[k] != sb[k]:
                 diffs.append("v%d %s: lancelet %s | pylance %s" % (v, k, json.dumps(sa[k])[:600], json.dumps(sb[k])[:600]))
