@@ -113,10 +113,11 @@ public struct Fragment: Sendable {
         rowIdSource = f.rowIDSequence
     }
 
-    /// The data file that stores `field` (or any of its descendants), if any.
-    func file(for field: LanceField) -> DataFileInfo? {
+    /// The data files that store `field` or any of its descendants, in the fragment's order. More
+    /// than one only for a struct whose members were written at different times (a cast of a nested field).
+    func files(holding field: LanceField) -> [DataFileInfo] {
         let ids = field.preorder.map(\.id)
-        return files.first { $0.holds(any: ids) }
+        return files.filter { $0.holds(any: ids) }
     }
 }
 

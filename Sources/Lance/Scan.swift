@@ -130,23 +130,59 @@ struct FragmentReader: Sendable {
         var out: [ArrayData] = []
         out.reserveCapacity(fields.count)
         for field in fields {
-            guard let file = fragment.file(for: field) else {
-                out.append(.nulls(field.type, count: selection.count))
-                continue
+            let holders = fragment.files(holding: field)
+            switch holders.count {
+            case 0: out.append(.nulls(field.type, count: selection.count))
+            case 1: out.append(try await decode(field, from: holders[0], selection))
+            default:
+                guard case .struct = field.type, !field.children.isEmpty else {
+                    // Not a struct: the first file, as before (a writer tombstones a field it moves).
+                    out.append(try await decode(field, from: holders[0], selection))
+                    continue
+                }
+                // A struct whose members live in different files (a nested field cast into a new file).
+                var parts: [(file: DataFileInfo, array: ArrayData)] = []
+                for file in holders { parts.append((file, try await decode(field, from: file, selection))) }
+                out.append(try FragmentReader.merge(field, parts))
             }
-            let r = try await reader(for: file)
-            let array: ArrayData
-            switch selection {
-            case .range(let range): array = try await r.read(field, columns: file.columnMap, rows: range)
-            case .rows(let rows): array = try await r.take(field, columns: file.columnMap, rows: rows)
-            }
-            guard array.count == selection.count else {
-                throw LanceError(.internal, "decoder returned \(array.count) rows, expected \(selection.count)",
-                                 path: r.path, column: field.name)
-            }
-            out.append(array)
         }
         return out
+    }
+
+    private mutating func decode(_ field: LanceField, from file: DataFileInfo, _ selection: RowSelection) async throws -> ArrayData {
+        let r = try await reader(for: file)
+        let array: ArrayData
+        switch selection {
+        case .range(let range): array = try await r.read(field, columns: file.columnMap, rows: range)
+        case .rows(let rows): array = try await r.take(field, columns: file.columnMap, rows: rows)
+        }
+        guard array.count == selection.count else {
+            throw LanceError(.internal, "decoder returned \(array.count) rows, expected \(selection.count)",
+                             path: r.path, column: field.name)
+        }
+        return array
+    }
+
+    /// Puts together a field read from several files, each of which holds some of its members (the
+    /// decoder reads members a file lacks as nulls): every member comes from the file holding it,
+    /// recursively; the struct's own validity from the file holding the struct's id (2.0), else the first.
+    static func merge(_ field: LanceField, _ parts: [(file: DataFileInfo, array: ArrayData)]) throws -> ArrayData {
+        guard case .struct = field.type, !field.children.isEmpty else { return parts[0].array }
+        let base = parts.first { $0.file.fields.contains(field.id) } ?? parts[0]
+        var children: [ArrayData] = []
+        for (i, child) in field.children.enumerated() {
+            let ids = child.preorder.map(\.id)
+            let holding = parts.filter { $0.file.holds(any: ids) }
+            guard parts.allSatisfy({ $0.array.children.count == field.children.count }) else {
+                throw LanceError(.internal, "decoder returned a struct without \(field.children.count) members", column: field.name)
+            }
+            switch holding.count {
+            case 0: children.append(base.array.children[i])
+            case 1: children.append(holding[0].array.children[i])
+            default: children.append(try merge(child, holding.map { ($0.file, $0.array.children[i]) }))
+            }
+        }
+        return ArrayData(type: base.array.type, count: base.array.count, validity: base.array.validity, children: children)
     }
 }
 

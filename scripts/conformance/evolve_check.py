@@ -9,6 +9,8 @@
                                schema (names, types, nullability, field ids), rows (by id), live row
                                count, the transaction's operation, and data files per fragment.
                                Prints a JSON list of differences (empty when identical).
+  evolve_check.py setup-nested DIR / compare-nested DIR
+                               casts of fields inside structs in 2.0, 2.1 and 2.2 (see setup_nested).
   evolve_check.py setup-stable DIR / compare-stable DIR
                                the same for updates, upserts, deletes and an append on a dataset
                                with stable row ids; the comparison includes every row's `_rowid`.
@@ -187,6 +189,10 @@ def summary(ds):
 
 def compare(d, summarize=None, first=2):
     """Prints the differences between lancelet.lance and pylance.lance, version by version from `first`."""
+    print(json.dumps(differences(d, summarize, first)))
+
+
+def differences(d, summarize=None, first=2):
     summarize = summarize or summary
     a = d + "/lancelet.lance"
     b = d + "/pylance.lance"
@@ -201,9 +207,86 @@ def compare(d, summarize=None, first=2):
         for k in sa:
             if sa[k] != sb[k]:
                 diffs.append("v%d %s: lancelet %s | pylance %s" % (v, k, json.dumps(sa[k])[:600], json.dumps(sb[k])[:600]))
+    return diffs
+
+
+NESTED_TYPE = pa.struct([("a", pa.int32()), ("b", pa.string()),
+                         ("t", pa.struct([("x", pa.int16()), ("y", pa.float32())]))])
+
+
+def nested_table(null_structs, n=10):
+    def s(i):
+        if null_structs and i % 4 == 1:
+            return None
+        return {"a": None if i % 3 == 2 else i * 10, "b": None if i % 5 == 3 else "b%d" % i,
+                "t": None if null_structs and i % 4 == 3 else {"x": None if i % 6 == 4 else i, "y": i + 0.5}}
+    return pa.table({"id": pa.array(range(n), pa.int64()), "h": pa.array([i * 3 for i in range(n)], pa.int64()),
+                     "s": pa.array([s(i) for i in range(n)], NESTED_TYPE)})
+
+
+def setup_nested(d):
+    """Casts of fields inside structs, in each file version (DIR/<version>/{lancelet,pylance}.lance).
+    2: s.a int32 -> int64 and s.t.x int16 -> int32; 3: s.t.y float -> double, h int64 -> int32 and
+    s.b renamed to bb (not in pylance's 2.0 copy); 4: an update, 5: a delete (2.1+; rows rewritten
+    from split structs)."""
+    for fmt in ["2.0", "2.1", "2.2"]:
+        base = "%s/%s/base.lance" % (d, fmt)
+        # 2.0 files cannot store null structs.
+        lance.write_dataset(nested_table(fmt != "2.0"), base, max_rows_per_file=4, data_storage_version=fmt)
+        shutil.copytree(base, "%s/%s/lancelet.lance" % (d, fmt))
+        shutil.copytree(base, "%s/%s/pylance.lance" % (d, fmt))
+        ds = lance.dataset("%s/%s/pylance.lance" % (d, fmt))
+        ds.alter_columns({"path": "s.a", "data_type": pa.int64()}, {"path": "s.t.x", "data_type": pa.int32()})
+        if fmt == "2.0":
+            continue  # pylance cannot read its own 2.0 result (see compare_nested)
+        ds.alter_columns({"path": "s.t.y", "data_type": pa.float64()}, {"path": "h", "data_type": pa.int32()},
+                         {"path": "s.b", "name": "bb"})
+        if True:
+            ds.update({"h": "h + 1000"}, where="id = 2 OR id = 6")
+            ds = lance.dataset("%s/%s/pylance.lance" % (d, fmt))
+            ds.delete("id = 5")
+
+
+def compare_nested(d):
+    """2.1 and 2.2: every version of both copies compared as `compare` does. 2.0: pylance cannot read
+    the struct it split across files itself (its 2.0 reader takes a struct from one file), so Lancelet
+    writes the whole struct again: there the schema and field ids are compared with pylance's, the
+    rows pylance reads from Lancelet's copy with the base rows, and the data files with that layout.
+    pylance's own 2.0 copy stops at version 2 (its second cast fails to read the split struct); the
+    schema of version 3 is compared with pylance's 2.1 copy (field ids do not depend on the file version)."""
+    diffs = []
+    for fmt in ["2.1", "2.2"]:
+        diffs += ["%s %s" % (fmt, x) for x in differences("%s/%s" % (d, fmt))]
+    a = "%s/2.0/lancelet.lance" % d
+    b = "%s/2.0/pylance.lance" % d
+    base = lance.dataset("%s/2.0/base.lance" % d).to_table().to_pylist()
+    if lance.dataset(a).version != 3:
+        diffs.append("2.0 latest version: lancelet %d" % lance.dataset(a).version)
+    for v in [2, 3]:
+        da = lance.dataset(a, version=v)
+        db = lance.dataset(b if v == 2 else "%s/2.1/pylance.lance" % d, version=v)
+        for k, (x, y) in {"schema": (str(da.schema), str(db.schema)), "ids": (field_ids(da), field_ids(db)),
+                          "op": (type(da.read_transaction(v).operation).__name__,
+                                 type(db.read_transaction(v).operation).__name__)}.items():
+            if x != y:
+                diffs.append("2.0 v%d %s: lancelet %s | pylance %s" % (v, k, x, y))
+        expected = base
+        if v == 3:
+            expected = [dict(r, s=({"a": r["s"]["a"], "bb": r["s"]["b"], "t": r["s"]["t"]} if r["s"] else None))
+                        for r in base]
+        rows = da.to_table().to_pylist()
+        if rows != expected:
+            diffs.append("2.0 v%d rows: lancelet %s | expected %s" % (v, json.dumps(rows)[:600], json.dumps(expected)[:600]))
+        struct_ids = [int(i) for _, i, _ in field_ids(da)[2:]]  # s and its members, pre-order
+        for f in da.get_fragments():
+            files = [list(df.fields) for df in f.metadata.files]
+            if files[-1][-len(struct_ids):] != struct_ids or any(i in struct_ids for fs in files[:-1] for i in fs):
+                diffs.append("2.0 v%d fragment %d files %s: expected s (%s) whole in the last file only" %
+                             (v, f.fragment_id, files, struct_ids))
     print(json.dumps(diffs))
 
 
 if __name__ == "__main__":
     {"setup": setup, "compare": compare, "setup-stable": setup_stable,
-     "compare-stable": compare_stable}[sys.argv[1]](sys.argv[2])
+     "compare-stable": compare_stable, "setup-nested": setup_nested,
+     "compare-nested": compare_nested}[sys.argv[1]](sys.argv[2])

@@ -49,11 +49,14 @@ extension Dataset {
     /// Renames columns, makes them nullable, or casts them (integer ↔ integer, float ↔ float,
     /// string ↔ large string, binary ↔ large binary; a value that does not fit is an error). Renames and
     /// nullability are metadata only; a cast writes the column again into a new data file per fragment
-    /// under a new field id.
+    /// under a new field id. A nested field (`s.a`, inside structs) is cast the way the reference does
+    /// it in 2.1+ files: only the cast members are written, under the structs' ids, and the struct is
+    /// read back from both files. In 2.0 files, whose readers take a struct from one file, the whole
+    /// top-level struct is written again and its ids are tombstoned in the older files.
     public func alterColumns(_ alterations: [ColumnAlteration]) async throws -> Dataset {
         var fields = manifest.fields
         var nextId = maxFieldIdInUse() + 1
-        var casts: [(old: LanceField, new: LanceField)] = []
+        var castIds: [Int32: Int32] = [:]  // new leaf id → old leaf id
         for a in alterations {
             guard let f = field(path: a.path) else {
                 throw LanceError(.invalidInput, "column `\(a.path)` does not exist in the dataset", column: a.path)
@@ -74,35 +77,64 @@ extension Dataset {
             }
             if let n = a.nullable { fields[k].nullable = n }
             if let t = a.dataType, t != f.type {
-                guard fields[k].parentID == -1 else {
-                    throw LanceError(.unsupported, "casting a nested field (`\(a.path)`) is not implemented", column: a.path)
-                }
                 guard ColumnCast.allowed(from: f.type, to: t) else {
                     throw LanceError(.invalidInput, "cannot cast column `\(a.path)` from \(f.type) to \(t)", column: a.path)
+                }
+                var parent = fields[k].parentID
+                while parent != -1, let p = fields.first(where: { $0.id == parent }) {
+                    guard p.logicalType == "struct" else {
+                        throw LanceError(.unsupported, "casting `\(a.path)` is not implemented: it is inside a list, not only inside structs",
+                                         column: a.path)
+                    }
+                    parent = p.parentID
                 }
                 let arrow = Field(fields[k].name, t, nullable: fields[k].nullable, metadata: f.metadata)
                 let replacement = LanceSchema(assigningIdsTo: Schema([arrow]), firstId: nextId)
                 nextId = replacement.maxFieldId + 1
+                var protos = replacement.protoFields()
+                protos[0].parentID = fields[k].parentID
                 let gone = Set(f.preorder.map(\.id))
-                let protos = replacement.protoFields()
                 fields.removeAll { gone.contains($0.id) }
                 fields.insert(contentsOf: protos, at: k)
-                casts.append((f, replacement.fields[0]))
+                castIds[replacement.fields[0].id] = f.id
             }
         }
         // Validate the result the way a reader will see it.
-        _ = try LanceSchema(protoFields: fields, metadata: manifest.schemaMetadata)
-        if casts.isEmpty {
+        let altered = try LanceSchema(protoFields: fields, metadata: manifest.schemaMetadata)
+        if castIds.isEmpty {
             return try await Committer.commit(store: store, uri: uri, readVersion: version, operation: .project(schema: fields))
         }
-        let newSchema = LanceSchema(fields: casts.map(\.new))
-        let pairs = casts
-        let frags = try await attachColumns(newFields: newSchema, reading: casts.map(\.old), batchSize: 8192) { batch in
-            try zip(pairs, batch.columns).map { pair, column in try ColumnCast.cast(column, to: pair.new.type, column: pair.old.name) }
+        // The new file holds the cast columns in schema order: a top-level column whole; a struct
+        // pruned to the paths of its cast members (2.1+) or whole (2.0).
+        let wholeStructs = try fileVersionForWrites() == .v2_0
+        var written: [LanceField] = [], read: [LanceField] = []
+        var tombstoned = Set<Int32>()
+        for top in altered.fields {
+            guard let newTop = CastPlan.prune(top, keeping: { castIds[$0] != nil }) else { continue }
+            let oldId = castIds[top.id] ?? top.id
+            guard let old = lanceSchema.fields.first(where: { $0.id == oldId }),
+                  let oldTop = CastPlan.prune(old, keeping: { id in castIds.values.contains(id) }) else {
+                throw LanceError(.internal, "the cast column `\(top.name)` has no counterpart in the current schema", column: top.name)
+            }
+            if wholeStructs, !top.children.isEmpty {
+                written.append(top)
+                read.append(old)
+                tombstoned.formUnion(old.preorder.map(\.id))
+            } else {
+                written.append(newTop)
+                read.append(oldTop)
+            }
+        }
+        let plans = zip(read, written).map { CastPlan(old: $0, new: $1) }
+        let frags = try await attachColumns(newFields: LanceSchema(fields: written), reading: read, batchSize: 8192) { batch in
+            try zip(plans, batch.columns).map { plan, column in try plan.convert(column) }
         }
         let ids = Set(fields.map(\.id))
         let kept = frags.map { f -> Lance_Table_DataFragment in
             var f = f
+            for i in f.files.indices.dropLast() {
+                f.files[i].fields = f.files[i].fields.map { tombstoned.contains($0) ? -2 : $0 }
+            }
             f.files.removeAll { !$0.fields.contains(where: { ids.contains($0) }) }
             return f
         }
@@ -287,6 +319,59 @@ extension Dataset {
             out.append(proto)
         }
         return out
+    }
+}
+
+/// One column of a cast in ``Dataset/alterColumns(_:)``: the column as read (old ids and types)
+/// and as written (new ids for the cast members), with the same shape.
+struct CastPlan: Sendable {
+    let old: LanceField
+    let new: LanceField
+
+    /// `f` with only the members whose subtree has an id `keeping` accepts (`f` itself when it is
+    /// such a leaf), the struct types narrowed to match; nil when nothing is kept.
+    static func prune(_ f: LanceField, keeping: (Int32) -> Bool) -> LanceField? {
+        if f.children.isEmpty { return keeping(f.id) ? f : nil }
+        guard case .struct = f.type else { return f.preorder.contains { keeping($0.id) } ? f : nil }
+        let kids = f.children.compactMap { prune($0, keeping: keeping) }
+        if kids.isEmpty { return nil }
+        var out = f
+        out.children = kids
+        out.type = .struct(kids.map(\.arrowField))
+        return out
+    }
+
+    func convert(_ column: ArrayData) throws -> ArrayData {
+        try CastPlan.convert(column, from: old, to: new, path: new.name, parentValidity: nil)
+    }
+
+    private static func convert(_ a: ArrayData, from old: LanceField, to new: LanceField, path: String,
+                                parentValidity: Bitmap?) throws -> ArrayData {
+        guard case .struct = new.type, !new.children.isEmpty else {
+            if a.type == new.type { return a }
+            // Rows where an enclosing struct is null hold no value: mask them so they cannot fail the cast.
+            let input = parentValidity.map {
+                ArrayData(type: a.type, count: a.count, validity: CastPlan.and($0, a.validity), buffers: a.buffers,
+                          children: a.children, dictionary: a.dictionary, boolOffset: a.boolOffset)
+            } ?? a
+            return try ColumnCast.cast(input, to: new.type, column: path)
+        }
+        guard a.children.count == new.children.count, old.children.count == new.children.count else {
+            throw LanceError(.internal, "struct `\(path)` was read with \(a.children.count) members, expected \(new.children.count)",
+                             column: path)
+        }
+        let validity = a.validity.map { v in parentValidity.map { CastPlan.and($0, v) } ?? v } ?? parentValidity
+        var kids: [ArrayData] = []
+        for i in new.children.indices {
+            kids.append(try convert(a.children[i], from: old.children[i], to: new.children[i],
+                                    path: path + "." + new.children[i].name, parentValidity: validity))
+        }
+        return ArrayData(type: new.type, count: a.count, validity: a.validity, children: kids)
+    }
+
+    private static func and(_ a: Bitmap, _ b: Bitmap?) -> Bitmap {
+        guard let b else { return a }
+        return Bitmap((0 ..< a.count).map { a[$0] && b[$0] })
     }
 }
 
