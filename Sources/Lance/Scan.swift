@@ -149,6 +149,19 @@ struct FragmentReader: Sendable {
         return out
     }
 
+    /// Where the raw values of rows `rows` of a fixed-width top-level `field` (e.g. a vector column)
+    /// lie: the file, its byte ranges in row order, and the bytes per value; nil when the column is
+    /// not stored as plain values in one file (then ``decode(_:_:)`` it).
+    mutating func fixedWidthRanges(_ field: LanceField, rows: Range<Int>) async throws
+        -> (object: any ReadableObject, ranges: [Range<UInt64>], valueBytes: Int)?
+    {
+        let holders = fragment.files(holding: field)
+        guard holders.count == 1 else { return nil }
+        let r = try await reader(for: holders[0])
+        guard let (ranges, vb) = try r.fixedWidthRanges(field, columns: holders[0].columnMap, rows: rows) else { return nil }
+        return (r.object, ranges, vb)
+    }
+
     private mutating func decode(_ field: LanceField, from file: DataFileInfo, _ selection: RowSelection) async throws -> ArrayData {
         let r = try await reader(for: file)
         let array: ArrayData

@@ -9,6 +9,26 @@ extension BenchRunner {
     /// (the Lancelet API is reported as `lancelet_…`). The index: the dataset at env `LANCELET_W7_URI` (e.g. a
     /// copy indexed by pylance, to compare on the same index), else an IVF_PQ built with the workload's parameters
     /// into a hard-linked copy.
+    /// W7X (only when named in `--only`; for profiling): exact search alone, the held-out queries in
+    /// turn for `reps` × 20 queries over the unindexed dataset, p50 and the bytes of vectors per second.
+    func runExactOnly(_ ds: Dataset, put: (String, BenchJSON) -> Void) async throws {
+        let q = try NpyArray(path: dataDir + "/queries.npy")
+        let dim = q.shape[1], values = q.floats()
+        var lat: [Double] = []
+        for i in 0 ..< 20 * max(1, reps) {
+            let j = i % q.shape[0]
+            let t = now()
+            _ = try await ds.search(Array(values[j * dim ..< (j + 1) * dim]), column: "img_emb").bypassVectorIndex().limit(10)
+                .select(["key"]).toBatch()
+            lat.append(now() - t)
+        }
+        let rows = try await ds.countRows()
+        let p50 = percentile(lat, 50)
+        put("W7X_exact_p50_s", .number(round(p50, 6)))
+        put("W7X_exact_min_s", .number(round(lat.min() ?? 0, 6)))
+        put("W7X_vector_GB_per_s", .number(round(Double(rows * dim * 4) / p50 / 1e9, 2)))
+    }
+
     func runW7W8(inputs: [String: Any], put: (String, BenchJSON) -> Void) async throws {
         let queriesNpy = try NpyArray(path: dataDir + "/queries.npy")
         let gtNpy = try NpyArray(path: dataDir + "/gt_ids.npy")

@@ -288,6 +288,20 @@ public final class LanceFileReader: Sendable {
         }
     }
 
+    /// Where the values of rows `rows` of a top-level fixed-width field (a primitive or fixed-size
+    /// list of them, e.g. an embedding) lie in the file, when its pages store them back to back
+    /// (2.1+ full-zip pages without nulls): absolute byte ranges in row order and the bytes per
+    /// value. Nil when the column is stored any other way (then ``read(_:columns:rows:)`` it).
+    public func fixedWidthRanges(_ field: LanceField, columns: [Int32: Int],
+                                 rows: Range<Int>) throws -> (ranges: [Range<UInt64>], valueBytes: Int)? {
+        guard let col = columns[field.id] else { return nil }
+        do {
+            return try FullZipFixedRead.fileRanges(self, field: field, column: col, rows: rows)
+        } catch let e as LanceError {
+            throw e.at(path: path).at(column: field.name)
+        }
+    }
+
     /// Reads the rows at `rows` (ascending, no duplicates) of a top-level field, reading only the
     /// pages (and, where the layout allows, only the values) those rows need.
     public func take(_ field: LanceField, columns: [Int32: Int], rows: [Int]) async throws -> ArrayData {

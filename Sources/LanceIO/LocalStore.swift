@@ -38,25 +38,38 @@ public struct LocalStore: ObjectStore {
 
         func read(_ range: Range<UInt64>) async throws -> Buffer {
             try checkedRange(range)
-            let n = Int(range.count)
             var failure: String?
             // Not zeroed first: every byte is read into, or the read fails and the buffer is dropped.
-            let buffer = Buffer(uninitializedCount: n) { out in
-                var done = 0
-                while done < n {
-                    let r = pread(fd, out.baseAddress! + done, n - done, off_t(range.lowerBound) + off_t(done))
-                    if r < 0 {
-                        if errno == EINTR { continue }
-                        failure = LocalStore.errnoMessage(); return
-                    }
-                    if r == 0 { failure = "unexpected end of file"; return }
-                    done += r
-                }
-            }
+            let buffer = Buffer(uninitializedCount: Int(range.count)) { out in failure = readFully(range, out) }
             if let failure {
                 throw LanceError(.io, "read failed: \(failure)", path: path, position: range.lowerBound)
             }
             return buffer
+        }
+
+        func read(_ range: Range<UInt64>, into destination: UnsafeMutableRawBufferPointer) throws -> Bool {
+            try checkedRange(range)
+            precondition(destination.count >= Int(range.count), "read destination smaller than the range")
+            if let failure = readFully(range, destination) {
+                throw LanceError(.io, "read failed: \(failure)", path: path, position: range.lowerBound)
+            }
+            return true
+        }
+
+        /// `pread`s `range` into `out`; nil, or what went wrong.
+        private func readFully(_ range: Range<UInt64>, _ out: UnsafeMutableRawBufferPointer) -> String? {
+            let n = Int(range.count)
+            var done = 0
+            while done < n {
+                let r = pread(fd, out.baseAddress! + done, n - done, off_t(range.lowerBound) + off_t(done))
+                if r < 0 {
+                    if errno == EINTR { continue }
+                    return LocalStore.errnoMessage()
+                }
+                if r == 0 { return "unexpected end of file" }
+                done += r
+            }
+            return nil
         }
     }
 

@@ -22,6 +22,15 @@ public protocol ReadableObject: Sendable {
     var size: UInt64 { get }
     /// Reads bytes `range`; throws `corruptFile` if the range is past the end.
     func read(_ range: Range<UInt64>) async throws -> Buffer
+    /// Reads bytes `range` straight into `destination` (at least `range.count` bytes) when the
+    /// object can do that without an intermediate buffer (a local file: one `pread`), blocking the
+    /// calling thread; returns false, having read nothing, when it cannot (then use ``read(_:)``).
+    /// Lets a hot loop reuse one scratch buffer instead of allocating per read.
+    func read(_ range: Range<UInt64>, into destination: UnsafeMutableRawBufferPointer) throws -> Bool
+}
+
+extension ReadableObject {
+    public func read(_ range: Range<UInt64>, into destination: UnsafeMutableRawBufferPointer) throws -> Bool { false }
 }
 
 extension ReadableObject {

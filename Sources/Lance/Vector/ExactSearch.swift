@@ -47,7 +47,10 @@ extension Dataset {
     /// Exact k-nearest over `fragments` (row addresses allowed by `mask`), in parallel over row ranges.
     func exactSearch(column: VectorColumn, query: [Float], metric: DistanceMetric, k: Int, mask: RowMask,
                      fragments: [Fragment]) async throws -> [Neighbor] {
-        let chunk = max(1024, 262_144 / max(1, column.dim))
+        // Units of about 512 KB of vectors: a worker's scratch buffer stays in its core's L2 cache
+        // between the read that fills it and the distance pass.
+        let rowBytes = column.dim * (column.itemType.byteWidth ?? 4)
+        let chunk = max(64, (512 << 10) / max(1, rowBytes))
         var units: [(fragment: Fragment, rows: Range<Int>)] = []
         for f in fragments where mask.fragments[f.id] != nil {
             var s = 0
@@ -68,12 +71,42 @@ extension Dataset {
                 group.addTask {
                     var top = TopK(k: k)
                     var readers: [UInt64: FragmentReader] = [:]
+                    // Vectors stored as plain values are read straight into this one buffer (no
+                    // allocation, no decode); other layouts are decoded.
+                    let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, chunk * rowBytes), alignment: 64)
+                    defer { scratch.deallocate() }
                     for (f, rows) in mine {
                         var reader = readers[f.id] ?? FragmentReader(dataset: self, fragment: f)
-                        let arrays = try await reader.decode([column.field], .range(rows))
+                        let base = f.id << 32 | UInt64(rows.lowerBound)
+                        if let plan = try await reader.fixedWidthRanges(column.field, rows: rows) {
+                            guard plan.valueBytes == rowBytes else {
+                                throw LanceError(.internal, "vector column `\(column.name)` stores \(plan.valueBytes)-byte values, expected \(rowBytes)",
+                                                 column: column.name)
+                            }
+                            var row: UInt64 = 0
+                            for range in plan.ranges {
+                                let n = Int(range.count) / rowBytes
+                                let at = base &+ row
+                                // Straight into the scratch buffer (one copy, no allocation); else a plain read.
+                                let dst = UnsafeMutableRawBufferPointer(rebasing: scratch[0 ..< Int(range.count)])
+                                if try plan.object.read(range, into: dst) {
+                                    Dataset.score(UnsafeRawBufferPointer(dst), count: n, isNull: nil, column: column, query: query,
+                                                  metric: metric, baseAddress: at, mask: mask, into: &top)
+                                } else {
+                                    let b = try await plan.object.read(range)
+                                    b.withUnsafeBytes { raw in
+                                        Dataset.score(raw, count: n, isNull: nil, column: column, query: query, metric: metric,
+                                                      baseAddress: at, mask: mask, into: &top)
+                                    }
+                                }
+                                row += UInt64(n)
+                            }
+                        } else {
+                            let arrays = try await reader.decode([column.field], .range(rows))
+                            try Dataset.score(arrays[0], column: column, query: query, metric: metric,
+                                              baseAddress: base, mask: mask, into: &top)
+                        }
                         readers[f.id] = reader
-                        try Dataset.score(arrays[0], column: column, query: query, metric: metric,
-                                          baseAddress: f.id << 32 | UInt64(rows.lowerBound), mask: mask, into: &top)
                     }
                     return top
                 }
@@ -92,33 +125,42 @@ extension Dataset {
               buf.count >= n * dim * (column.itemType.byteWidth ?? 4) else {
             throw LanceError(.internal, "vector column `\(column.name)` decoded short", column: column.name)
         }
-        var dist = [Float](repeating: .nan, count: n)
+        let nulls: ((Int) -> Bool)? = array.nullCount > 0 ? { array.isNull($0) } : nil
         buf.withUnsafeBytes { raw in
-            query.withUnsafeBufferPointer { q in
-                dist.withUnsafeMutableBufferPointer { out in
-                    switch column.itemType {
-                    case .float32:
-                        let v = UnsafeBufferPointer(start: raw.baseAddress!.assumingMemoryBound(to: Float.self), count: n * dim)
-                        DistanceKernels.batch(metric, query: q, vectors: v, dim: dim, out: out)
-                    case .float16:
-                        let v = UnsafeBufferPointer(start: raw.baseAddress!.assumingMemoryBound(to: UInt16.self), count: n * dim)
-                        DistanceKernels.batch(metric, query: q, halfVectors: v, dim: dim, out: out)
-                    default:
-                        let v = UnsafeBufferPointer(start: raw.baseAddress!.assumingMemoryBound(to: Double.self), count: n * dim)
-                        let qd = q.map(Double.init)
-                        qd.withUnsafeBufferPointer { qq in
-                            DistanceKernels.batch(metric, query: qq, vectors: v, dim: dim, out: out)
-                        }
+            score(raw, count: n, isNull: nulls, column: column, query: query, metric: metric, baseAddress: baseAddress,
+                  mask: mask, into: &top)
+        }
+    }
+
+    /// ``score(_:column:query:metric:baseAddress:mask:into:)`` over `count` raw vectors at the start of `raw`.
+    static func score(_ raw: UnsafeRawBufferPointer, count n: Int, isNull: ((Int) -> Bool)?, column: VectorColumn,
+                      query: [Float], metric: DistanceMetric, baseAddress: UInt64, mask: RowMask, into top: inout TopK) {
+        let dim = column.dim
+        precondition(raw.count >= n * dim * (column.itemType.byteWidth ?? 4), "vector buffer too small")
+        var dist = [Float](repeating: .nan, count: n)
+        query.withUnsafeBufferPointer { q in
+            dist.withUnsafeMutableBufferPointer { out in
+                switch column.itemType {
+                case .float32:
+                    let v = UnsafeBufferPointer(start: raw.baseAddress!.assumingMemoryBound(to: Float.self), count: n * dim)
+                    DistanceKernels.batch(metric, query: q, vectors: v, dim: dim, out: out)
+                case .float16:
+                    let v = UnsafeBufferPointer(start: raw.baseAddress!.assumingMemoryBound(to: UInt16.self), count: n * dim)
+                    DistanceKernels.batch(metric, query: q, halfVectors: v, dim: dim, out: out)
+                default:
+                    let v = UnsafeBufferPointer(start: raw.baseAddress!.assumingMemoryBound(to: Double.self), count: n * dim)
+                    let qd = q.map(Double.init)
+                    qd.withUnsafeBufferPointer { qq in
+                        DistanceKernels.batch(metric, query: qq, vectors: v, dim: dim, out: out)
                     }
                 }
             }
         }
         let adjust: Float = metric == .dot ? 1 : 0  // the reference's dot distance is 1 − dot
-        let hasNulls = array.nullCount > 0
         for i in 0 ..< n {
             let d = dist[i] + adjust
             guard d <= top.threshold else { continue }
-            if hasNulls && array.isNull(i) { continue }
+            if let isNull, isNull(i) { continue }
             let a = baseAddress &+ UInt64(i)
             if mask.allows(a) { top.push(d, id: a) }
         }

@@ -24,7 +24,9 @@ enum V21Decoding {
         for child in type.children { try checkSupported(child.type, column: column) }
     }
 
-    static func read(_ file: LanceFileReader, field: LanceField, columns: [Int32: Int], rows: Range<Int>) async throws -> ArrayData {
+    /// `fastPaths: false` forces the general decoding (tests compare both).
+    static func read(_ file: LanceFileReader, field: LanceField, columns: [Int32: Int], rows: Range<Int>,
+                     fastPaths: Bool = true) async throws -> ArrayData {
         try checkSupported(field.type, column: field.name)
         var leaves: [Int32: Leaf] = [:]
         for (leaf, depth) in leafFields(field, depth: 0) {
@@ -32,12 +34,18 @@ enum V21Decoding {
             do {
                 let kind = try V21ValueKind.of(leaf)
                 let pages = try V21Pages.pages(file, column: col)
-                var segs: [V21Segment] = []
+                var parts: [(page: V21Page, rows: Range<Int>)] = []
                 for p in pages where !rows.isEmpty && p.firstRow < rows.upperBound && p.firstRow + p.rows > rows.lowerBound {
                     let lo = max(rows.lowerBound, p.firstRow) - p.firstRow
                     let hi = min(rows.upperBound, p.firstRow + p.rows) - p.firstRow
-                    segs.append(try await V21Pages.read(file, p, rows: lo ..< hi, kind: kind))
+                    parts.append((p, lo ..< hi))
                 }
+                if fastPaths, depth == 0, leaf.id == field.id,
+                   let array = try await FullZipFixedRead.read(file, field: leaf, parts: parts, count: rows.count) {
+                    return array
+                }
+                var segs: [V21Segment] = []
+                for (p, r) in parts { segs.append(try await V21Pages.read(file, p, rows: r, kind: kind)) }
                 let covered = segs.reduce(0) { $0 + $1.rows }
                 guard covered == rows.count else {
                     throw LanceError.corrupt("column \(col) pages cover \(covered) of the \(rows.count) requested rows")
