@@ -124,19 +124,63 @@ struct VectorIndexBuilder: Sendable {
         options.progress?(IndexBuildProgress(stage: stage, completed: done, total: total))
     }
 
+    /// IVF_PQ streams the column three times and never holds it whole: row ids (and the count of
+    /// non-null vectors), then the training samples, then assignment and encoding batch by batch,
+    /// keeping only partitions and codes. IVF_FLAT stores every vector in the index, so it reads the
+    /// column once into memory.
     func run() async throws -> Dataset {
         let total = try await dataset.countRows()
-        var rows = try await readVectors(expected: total)
-        if options.metric == .cosine { normalize(&rows) }
+        let flat = options.type != .ivfPQ
+        // Pass 1: row ids of the non-null vectors (and, for IVF_FLAT, the vectors).
+        var rows = VectorRows(dim: dim)
+        rows.rowIds.reserveCapacity(total)
+        if flat { rows.values.reserveCapacity(total * dim) }
+        report(.reading, 0, total)
+        try await forEachBatch(values: flat) { batch in
+            rows.rowIds += batch.rowIds
+            if flat { rows.values += batch.values }
+            report(.reading, rows.count, total)
+        }
         var p = options.numPartitions ?? max(1, total / (options.type == .ivfPQ ? 8192 : 4096))
         // As pylance 14: IVF_PQ trains at most one partition per 256 vectors.
         if options.type == .ivfPQ { p = min(p, max(1, rows.count / 256)) }
         guard rows.count >= p else {
             throw LanceError.invalid("cannot train \(p) partitions from \(rows.count) vectors")
         }
-        let rowsConst = rows
+        let m = options.numSubVectors ?? VectorIndexBuilder.defaultSubVectors(dim: dim)
+        let pqRows = min(rows.count, VectorIndexBuilder.pqSampleRows * options.sampleRate / 256)
+        if !flat, pqRows < ProductQuantizer.numCentroids {
+            throw LanceError.invalid("PQ training needs at least \(ProductQuantizer.numCentroids) vectors, the column has \(rows.count)")
+        }
+        // Pass 2 (IVF_PQ): the training samples.
+        let ivfPicks = samplePositions(rows.count, count: min(rows.count, p * options.sampleRate), salt: 1)
+        let pqPicks = flat ? [] : samplePositions(rows.count, count: pqRows, salt: 2)
+        let ivfSample: [Float]
+        var pqSample: [Float] = []
+        if flat {
+            ivfSample = gather(rows.values, positions: ivfPicks)
+        } else {
+            var ivfOut = [Float](), pqOut = [Float]()
+            ivfOut.reserveCapacity(ivfPicks.count * dim)
+            pqOut.reserveCapacity(pqPicks.count * dim)
+            var seen = 0, i1 = 0, i2 = 0
+            try await forEachBatch { batch in
+                let n = batch.count
+                while i1 < ivfPicks.count, ivfPicks[i1] < seen + n {
+                    appendFinite(batch.values, row: ivfPicks[i1] - seen, to: &ivfOut); i1 += 1
+                }
+                while i2 < pqPicks.count, pqPicks[i2] < seen + n {
+                    appendFinite(batch.values, row: pqPicks[i2] - seen, to: &pqOut); i2 += 1
+                }
+                seen += n
+            }
+            guard seen == rows.count else {
+                throw LanceError(.internal, "the vector column read \(seen) rows, then \(rows.count)", column: column)
+            }
+            ivfSample = ivfOut
+            pqSample = pqOut
+        }
         // IVF.
-        let ivfSample = sample(rowsConst, count: min(rows.count, p * options.sampleRate), salt: 1)
         report(.trainingIVF, 0, options.maxIterations)
         var trainer = KMeansTrainer(data: ivfSample, dim: dim, k: p, metric: options.metric.clusterMetric, seed: seed,
                                     maxIterations: options.maxIterations)
@@ -150,13 +194,8 @@ struct VectorIndexBuilder: Sendable {
         let loss = trainer.loss
         // PQ.
         var trainedPQ: ProductQuantizer?
-        let m = options.numSubVectors ?? VectorIndexBuilder.defaultSubVectors(dim: dim)
-        if options.type == .ivfPQ {
-            let n = min(rows.count, VectorIndexBuilder.pqSampleRows * options.sampleRate / 256)
-            guard n >= ProductQuantizer.numCentroids else {
-                throw LanceError.invalid("PQ training needs at least \(ProductQuantizer.numCentroids) vectors, the column has \(rows.count)")
-            }
-            var train = sample(rowsConst, count: n, salt: 2)
+        if !flat {
+            var train = pqSample
             if options.metric.usesResiduals { subtractCentroids(&train, table: ivf) }
             let data = train, dim = self.dim, iters = options.maxIterations, seed = self.seed
             let done = Counter()
@@ -171,16 +210,42 @@ struct VectorIndexBuilder: Sendable {
             trainedPQ = ProductQuantizer.assemble(dim: dim, numSubVectors: m, centroids: parts)
         }
         let pq = trainedPQ
-        // Assign every vector (and encode it).
+        // Assign every vector (and encode it): from memory for IVF_FLAT, else batch by batch (pass 3).
+        var partitions = [UInt32]()
+        partitions.reserveCapacity(rows.count)
+        var codes = [UInt8]()
+        codes.reserveCapacity(rows.count * (pq?.numSubVectors ?? 0))
+        report(.encoding, 0, rows.count)
+        let all = rows.count
+        if flat {
+            for r in await assign(rows, ivf: ivf, pq: nil, done: 0, of: rows.count) { partitions += r.partitions }
+        } else {
+            try await forEachBatch { batch in
+                for r in await assign(batch, ivf: ivf, pq: pq, done: partitions.count, of: all) {
+                    partitions += r.partitions
+                    codes += r.codes
+                }
+            }
+        }
+        guard partitions.count == rows.count else {
+            throw LanceError(.internal, "the vector column read \(rows.count) rows, then \(partitions.count)", column: column)
+        }
+        report(.writing, 0, 2)
+        return try await write(rows: rows, partitions: partitions, codes: codes, ivf: ivf, loss: loss, pq: pq)
+    }
+
+    /// Partitions (and PQ codes) of `rows`, in 4,096-row chunks on every core, in row order.
+    func assign(_ rows: VectorRows, ivf: CentroidTable, pq: ProductQuantizer?,
+                done: Int, of all: Int) async -> [(partitions: [UInt32], codes: [UInt8])] {
         let chunk = 4096
         let chunks = (rows.count + chunk - 1) / chunk
         let encoded = Counter()
-        report(.encoding, 0, rows.count)
-        let results = await ParallelJobs.map(chunks) { c -> (partitions: [UInt32], codes: [UInt8]) in
-            let start = c * chunk, n = min(chunk, rowsConst.count - start)
+        let total = done
+        return await ParallelJobs.map(chunks) { c -> (partitions: [UInt32], codes: [UInt8]) in
+            let start = c * chunk, n = min(chunk, rows.count - start)
             var part = [UInt32](repeating: 0, count: n)
             var codes = [UInt8]()
-            rowsConst.values.withUnsafeBufferPointer { vp in
+            rows.values.withUnsafeBufferPointer { vp in
                 let base = vp.baseAddress! + start * self.dim
                 part.withUnsafeMutableBufferPointer { pp in
                     ivf.assign(base, stride: self.dim, count: n, membership: pp.baseAddress!, distances: nil)
@@ -202,36 +267,37 @@ struct VectorIndexBuilder: Sendable {
                     }
                 }
             }
-            self.report(.encoding, encoded.add(n), rowsConst.count)
+            let now = encoded.add(n)
+            self.report(.encoding, total + now, all)
             return (part, codes)
         }
-        var partitions = [UInt32]()
-        partitions.reserveCapacity(rows.count)
-        var codes = [UInt8]()
-        for r in results {
-            partitions += r.partitions
-            codes += r.codes
-        }
-        report(.writing, 0, 2)
-        return try await write(rows: rows, partitions: partitions, codes: codes, ivf: ivf, loss: loss, pq: pq)
     }
 
     // MARK: - Reading
 
-    /// All non-null vectors of the column with their row ids, as float32.
-    func readVectors(expected: Int) async throws -> VectorRows {
-        var out = VectorRows(dim: dim)
-        out.rowIds.reserveCapacity(expected)
-        out.values.reserveCapacity(expected * dim)
-        report(.reading, 0, expected)
-        for try await batch in dataset.scan(columns: [column], withRowId: true) {
+    /// Rows per batch of a streaming pass (about 96 MB of 768-d float32 vectors).
+    static let batchRows = 32_768
+
+    /// Streams the column in row order: each batch's non-null vectors as float32 (unit length for
+    /// cosine) with their row ids (`values: false`: the row ids only).
+    func forEachBatch(values: Bool = true, _ body: (VectorRows) async throws -> Void) async throws {
+        for try await batch in dataset.scan(columns: [column], withRowId: true, batchSize: VectorIndexBuilder.batchRows) {
             guard let col = batch.column(column), let ids = batch.column(VirtualColumn.rowId) else {
                 throw LanceError(.internal, "scan did not return `\(column)` and row ids")
             }
-            try VectorIndexBuilder.append(col, ids: ids, dim: dim, to: &out)
-            report(.reading, out.count, expected)
+            var rows = VectorRows(dim: dim)
+            rows.rowIds.reserveCapacity(batch.count)
+            if !values {
+                let idBuf = ids.buffers[0]
+                for r in 0 ..< col.count where !col.isNull(r) { rows.rowIds.append(idBuf.load(UInt64.self, at: r)) }
+                try await body(rows)
+                continue
+            }
+            rows.values.reserveCapacity(batch.count * dim)
+            try VectorIndexBuilder.append(col, ids: ids, dim: dim, to: &rows)
+            if options.metric == .cosine { normalize(&rows) }
+            try await body(rows)
         }
-        return out
     }
 
     static func append(_ col: ArrayData, ids: ArrayData, dim: Int, to out: inout VectorRows) throws {
@@ -271,35 +337,36 @@ struct VectorIndexBuilder: Sendable {
         }
     }
 
-    /// `count` rows chosen at random (all rows when `count` covers them), non-finite rows left out,
-    /// in row order.
-    func sample(_ rows: VectorRows, count: Int, salt: UInt64) -> [Float] {
-        let n = rows.count
-        var picked: [Int]
-        if count >= n {
-            picked = Array(0 ..< n)
-        } else {
-            var rng = SeededGenerator(seed: seed ^ (salt &* 0x9E37_79B9_7F4A_7C15))
-            var swaps: [Int: Int] = [:]
-            picked = []
-            picked.reserveCapacity(count)
-            for i in 0 ..< count {
-                let j = i + Int(rng.next() % UInt64(n - i))
-                let vj = swaps[j] ?? j
-                swaps[j] = swaps[i] ?? i
-                picked.append(vj)
-            }
-            picked.sort()
+    /// `count` of `n` row positions chosen at random (all when `count` covers them), ascending.
+    func samplePositions(_ n: Int, count: Int, salt: UInt64) -> [Int] {
+        if count >= n { return Array(0 ..< n) }
+        var rng = SeededGenerator(seed: seed ^ (salt &* 0x9E37_79B9_7F4A_7C15))
+        var swaps: [Int: Int] = [:]
+        var picked: [Int] = []
+        picked.reserveCapacity(count)
+        for i in 0 ..< count {
+            let j = i + Int(rng.next() % UInt64(n - i))
+            let vj = swaps[j] ?? j
+            swaps[j] = swaps[i] ?? i
+            picked.append(vj)
         }
+        return picked.sorted()
+    }
+
+    /// The rows at `positions` of `values`, non-finite rows left out.
+    func gather(_ values: [Float], positions: [Int]) -> [Float] {
         var out = [Float]()
-        out.reserveCapacity(picked.count * dim)
-        rows.values.withUnsafeBufferPointer { v in
-            for r in picked {
-                let row = UnsafeBufferPointer(rebasing: v[r * dim ..< (r + 1) * dim])
-                if row.allSatisfy({ $0.isFinite }) { out.append(contentsOf: row) }
-            }
-        }
+        out.reserveCapacity(positions.count * dim)
+        for r in positions { appendFinite(values, row: r, to: &out) }
         return out
+    }
+
+    /// Appends row `r` of `values` unless it holds a NaN or infinity (they would poison k-means).
+    func appendFinite(_ values: [Float], row r: Int, to out: inout [Float]) {
+        values.withUnsafeBufferPointer { v in
+            let row = UnsafeBufferPointer(rebasing: v[r * dim ..< (r + 1) * dim])
+            if row.allSatisfy({ $0.isFinite }) { out.append(contentsOf: row) }
+        }
     }
 
     func subtractCentroids(_ data: inout [Float], table: CentroidTable) {
