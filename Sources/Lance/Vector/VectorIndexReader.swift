@@ -39,7 +39,7 @@ final class LoadedVectorIndex: Sendable {
     let fragmentIds: Set<UInt64>
 
     init(uuid: String, kind: Kind, metric: DistanceMetric, dim: Int, centroids: [Float], offsets: [Int], lengths: [Int],
-         rowIds: [UInt64], codes: [UInt8], numSubVectors: Int, codebook: [Float], vectors: [Float],
+         rowIds: [UInt64], codes: Buffer?, numSubVectors: Int, codebook: [Float], vectors: [Float],
          fragmentIds: Set<UInt64>) {
         self.uuid = uuid
         self.kind = kind
@@ -55,14 +55,23 @@ final class LoadedVectorIndex: Sendable {
             starts.append(total)
             total += (l + 7) / 8 * 8 * numSubVectors
         }
-        var blocked = [UInt8](repeating: 0, count: numSubVectors > 0 ? total : 0)
-        if numSubVectors > 0 && !codes.isEmpty {
-            codes.withUnsafeBufferPointer { c in blocked.withUnsafeMutableBufferPointer { b in
-                for (p, (o, l)) in zip(offsets, lengths).enumerated() where l > 0 {
-                    PQ.blockCodes8(transposed: UnsafeBufferPointer(rebasing: c[(o * numSubVectors) ..< ((o + l) * numSubVectors)]),
-                                   numSubVectors: numSubVectors, count: l,
-                                   into: UnsafeMutableBufferPointer(rebasing: b[starts[p] ..< (starts[p] + (l + 7) / 8 * 8 * numSubVectors)]))
-                } } }
+        // Straight from the decoded column's buffer into an unzeroed array: `blockCodes8` writes every
+        // byte of each partition's blocks (padding included), and the partitions' blocks tile the array.
+        var blocked: [UInt8] = []
+        if numSubVectors > 0, let codes, codes.count > 0 {
+            blocked = [UInt8](unsafeUninitializedCapacity: total) { b, initialized in
+                codes.withUnsafeBytes { raw in
+                    let c = raw.bindMemory(to: UInt8.self)
+                    for (p, (o, l)) in zip(offsets, lengths).enumerated() where l > 0 {
+                        PQ.blockCodes8(transposed: UnsafeBufferPointer(rebasing: c[(o * numSubVectors) ..< ((o + l) * numSubVectors)]),
+                                       numSubVectors: numSubVectors, count: l,
+                                       into: UnsafeMutableBufferPointer(rebasing: b[starts[p] ..< (starts[p] + (l + 7) / 8 * 8 * numSubVectors)]))
+                    }
+                }
+                initialized = total
+            }
+        } else if numSubVectors > 0 {
+            blocked = [UInt8](repeating: 0, count: total)
         }
         self.codes = blocked
         self.blockedStarts = starts
@@ -195,7 +204,7 @@ final class LoadedVectorIndex: Sendable {
         let ids = try await auxReader.read(idField, columns: columns, rows: 0 ..< total)
         guard ids.count == total, ids.nullCount == 0 else { throw LanceError.corrupt("bad `_rowid` column", path: ap) }
         let rowIds = ids.buffers[0].toArray(of: UInt64.self)
-        var codes: [UInt8] = [], codebook: [Float] = [], vectors: [Float] = [], m = 0
+        var codes: Buffer?, codebook: [Float] = [], vectors: [Float] = [], m = 0
         switch kind {
         case .pq:
             guard let list = try json(ameta["storage_metadata"], path: ap, what: "storage_metadata") as? [Any],
@@ -232,7 +241,7 @@ final class LoadedVectorIndex: Sendable {
                   buf.count >= total * m else {
                 throw LanceError.corrupt("`__pq_code` decoded short", path: ap)
             }
-            codes = Array(buf.bytes.prefix(total * m))
+            codes = buf.slice(0, total * m)
         case .flat:
             guard let flatField = aschema.fields.first(where: { $0.name == "flat" }),
                   let (d, item) = VectorColumn.isVector(flatField.type), d == dim, item == .float32 else {
