@@ -24,11 +24,12 @@ final class LoadedVectorIndex: Sendable {
     let centroids: [Float]
     let offsets: [Int]
     let lengths: [Int]
+    /// FLAT: every row id (partition `p` at `offsets[p]`). Empty for PQ, whose partitions load on demand.
     let rowIds: [UInt64]
-    /// PQ: each partition's codes re-laid in blocks of eight rows (`PQ.blockCodes8`), partition `p` starting at
-    /// `blockedStarts[p]`. Empty for FLAT.
-    let codes: [UInt8]
-    let blockedStarts: [Int]
+    /// PQ: where the partitions' row ids and codes are read from, the first time a query probes them.
+    let source: PartitionSource?
+    /// PQ: the partitions loaded so far — row ids and codes re-laid in blocks of eight rows (`PQ.blockCodes8`).
+    let partitions = Mutex<[Int: PQPartition]>([:])
     let numSubVectors: Int
     let codebook: [Float]
     /// The codebook as `[m][subDim][256]` (for the SIMD distance table).
@@ -39,7 +40,7 @@ final class LoadedVectorIndex: Sendable {
     let fragmentIds: Set<UInt64>
 
     init(uuid: String, kind: Kind, metric: DistanceMetric, dim: Int, centroids: [Float], offsets: [Int], lengths: [Int],
-         rowIds: [UInt64], codes: Buffer?, numSubVectors: Int, codebook: [Float], vectors: [Float],
+         rowIds: [UInt64], source: PartitionSource?, numSubVectors: Int, codebook: [Float], vectors: [Float],
          fragmentIds: Set<UInt64>) {
         self.uuid = uuid
         self.kind = kind
@@ -50,37 +51,58 @@ final class LoadedVectorIndex: Sendable {
         self.offsets = offsets
         self.lengths = lengths
         self.rowIds = rowIds
-        var starts: [Int] = [], total = 0
-        for l in lengths {
-            starts.append(total)
-            total += (l + 7) / 8 * 8 * numSubVectors
-        }
-        // Straight from the decoded column's buffer into an unzeroed array: `blockCodes8` writes every
-        // byte of each partition's blocks (padding included), and the partitions' blocks tile the array.
-        var blocked: [UInt8] = []
-        if numSubVectors > 0, let codes, codes.count > 0 {
-            blocked = [UInt8](unsafeUninitializedCapacity: total) { b, initialized in
-                codes.withUnsafeBytes { raw in
-                    let c = raw.bindMemory(to: UInt8.self)
-                    for (p, (o, l)) in zip(offsets, lengths).enumerated() where l > 0 {
-                        PQ.blockCodes8(transposed: UnsafeBufferPointer(rebasing: c[(o * numSubVectors) ..< ((o + l) * numSubVectors)]),
-                                       numSubVectors: numSubVectors, count: l,
-                                       into: UnsafeMutableBufferPointer(rebasing: b[starts[p] ..< (starts[p] + (l + 7) / 8 * 8 * numSubVectors)]))
-                    }
-                }
-                initialized = total
-            }
-        } else if numSubVectors > 0 {
-            blocked = [UInt8](repeating: 0, count: total)
-        }
-        self.codes = blocked
-        self.blockedStarts = starts
+        self.source = source
         self.numSubVectors = numSubVectors
         self.codebook = codebook
         self.codebookT = numSubVectors > 0 && !codebook.isEmpty
             ? PQ.transposeCodebook(codebook, dim: dim, numSubVectors: numSubVectors, numCentroids: 256) : []
         self.vectors = vectors
         self.fragmentIds = fragmentIds
+    }
+
+    /// The auxiliary file's `_rowid` and `__pq_code` columns, read a partition (a run of rows) at a time.
+    struct PartitionSource: Sendable {
+        let reader: LanceFileReader
+        let columns: [Int32: Int]
+        let idField: LanceField
+        let codeField: LanceField
+    }
+
+    /// One loaded PQ partition.
+    struct PQPartition: Sendable {
+        let rowIds: [UInt64]
+        /// `PQ.blockCodes8` layout: `(count + 7) / 8` blocks of `8 × numSubVectors` bytes.
+        let codes: [UInt8]
+    }
+
+    /// Reads the partitions of `parts` not loaded yet (pylance, too, reads only what a query probes).
+    func loadPartitions(_ parts: [Int]) async throws {
+        guard let source else { return }
+        let missing = partitions.withLock { have in parts.filter { have[$0] == nil } }
+        let m = numSubVectors
+        for p in missing {
+            let rows = offsets[p] ..< offsets[p] + lengths[p]
+            let ids = try await source.reader.read(source.idField, columns: source.columns, rows: rows)
+            guard ids.count == rows.count, ids.nullCount == 0, let idBuf = ids.buffers.first, idBuf.count >= rows.count * 8 else {
+                throw LanceError.corrupt("bad `_rowid` values in partition \(p)", path: source.reader.path)
+            }
+            let arr = try await source.reader.read(source.codeField, columns: source.columns, rows: rows)
+            guard arr.count == rows.count, let child = arr.children.first, let buf = child.buffers.first,
+                  buf.count >= rows.count * m else {
+                throw LanceError.corrupt("`__pq_code` of partition \(p) decoded short", path: source.reader.path)
+            }
+            let n = rows.count, blockedCount = (n + 7) / 8 * 8 * m
+            let blocked = [UInt8](unsafeUninitializedCapacity: blockedCount) { b, initialized in
+                buf.withUnsafeBytes { raw in
+                    // Stored transposed per partition (sub-vector major); blockCodes8 writes every byte.
+                    PQ.blockCodes8(transposed: UnsafeBufferPointer(rebasing: raw.bindMemory(to: UInt8.self)[0 ..< n * m]),
+                                   numSubVectors: m, count: n, into: UnsafeMutableBufferPointer(rebasing: b[0 ..< blockedCount]))
+                }
+                initialized = blockedCount
+            }
+            let part = PQPartition(rowIds: idBuf.toArray(of: UInt64.self).prefix(n).map { $0 }, codes: blocked)
+            partitions.withLock { $0[p] = part }
+        }
     }
 
     static let cache = Mutex<[String: LoadedVectorIndex]>([:])
@@ -201,10 +223,12 @@ final class LoadedVectorIndex: Sendable {
         guard let idField = aschema.fields.first(where: { $0.name == "_rowid" }), idField.type == .uint64 else {
             throw LanceError.corrupt("auxiliary index file has no uint64 `_rowid` column", path: ap)
         }
-        let ids = try await auxReader.read(idField, columns: columns, rows: 0 ..< total)
-        guard ids.count == total, ids.nullCount == 0 else { throw LanceError.corrupt("bad `_rowid` column", path: ap) }
-        let rowIds = ids.buffers[0].toArray(of: UInt64.self)
-        var codes: Buffer?, codebook: [Float] = [], vectors: [Float] = [], m = 0
+        var rowIds: [UInt64] = [], source: PartitionSource?, codebook: [Float] = [], vectors: [Float] = [], m = 0
+        if kind == .flat {
+            let ids = try await auxReader.read(idField, columns: columns, rows: 0 ..< total)
+            guard ids.count == total, ids.nullCount == 0 else { throw LanceError.corrupt("bad `_rowid` column", path: ap) }
+            rowIds = ids.buffers[0].toArray(of: UInt64.self)
+        }
         switch kind {
         case .pq:
             guard let list = try json(ameta["storage_metadata"], path: ap, what: "storage_metadata") as? [Any],
@@ -236,12 +260,7 @@ final class LoadedVectorIndex: Sendable {
                   case .fixedSizeList(let item, let n) = codeField.type, item.type == .uint8, n == m else {
                 throw LanceError.corrupt("auxiliary index file has no `__pq_code` fixed_size_list<uint8, \(m)>", path: ap)
             }
-            let arr = try await auxReader.read(codeField, columns: columns, rows: 0 ..< total)
-            guard arr.count == total, let child = arr.children.first, let buf = child.buffers.first,
-                  buf.count >= total * m else {
-                throw LanceError.corrupt("`__pq_code` decoded short", path: ap)
-            }
-            codes = buf.slice(0, total * m)
+            source = PartitionSource(reader: auxReader, columns: columns, idField: idField, codeField: codeField)
         case .flat:
             guard let flatField = aschema.fields.first(where: { $0.name == "flat" }),
                   let (d, item) = VectorColumn.isVector(flatField.type), d == dim, item == .float32 else {
@@ -255,7 +274,7 @@ final class LoadedVectorIndex: Sendable {
             vectors = Array(buf.toArray(of: Float.self).prefix(total * dim))
         }
         return LoadedVectorIndex(uuid: uuid, kind: kind, metric: metric, dim: dim, centroids: centroids, offsets: offsets,
-                                 lengths: lengths, rowIds: rowIds, codes: codes, numSubVectors: m, codebook: codebook,
+                                 lengths: lengths, rowIds: rowIds, source: source, numSubVectors: m, codebook: codebook,
                                  vectors: vectors, fragmentIds: fragmentIds)
     }
 
@@ -308,7 +327,7 @@ final class LoadedVectorIndex: Sendable {
     /// Distances: the PQ estimate (IVF_PQ) or the exact distance (IVF_FLAT), in the reference's units.
     /// Large scans are split over the available cores (partitions dealt out by size), then the top-k merged.
     func search(_ query: [Float], nprobes: Int, k: Int, mask: RowMask,
-                addressOf: [UInt64: UInt64]? = nil) async -> [Neighbor] {
+                addressOf: [UInt64: UInt64]? = nil) async throws -> [Neighbor] {
         var q = query
         if metric == .cosine {
             let n = DistanceKernels.dot(q, q).squareRoot()
@@ -316,6 +335,7 @@ final class LoadedVectorIndex: Sendable {
         }
         let parts = probe(q, nprobes: nprobes).filter { lengths[$0.partition] > 0 }
         if parts.isEmpty || k == 0 { return [] }
+        try await loadPartitions(parts.map(\.partition))
         // PQ: the query's part of the table, once per query (the whole table for dot).
         var qterms: [Float] = []
         if kind == .pq {
@@ -361,8 +381,16 @@ final class LoadedVectorIndex: Sendable {
         var scratch: [Float] = []
         let maxLen = parts.reduce(0) { max($0, lengths[$1.partition]) }
         var dist = [Float](repeating: 0, count: maxLen)
+        let loaded = kind == .pq ? partitions.withLock { $0 } : [:]
         for (part, centroidDistance) in parts {
-            let n = lengths[part], o = offsets[part]
+            let n = lengths[part]
+            var o = offsets[part]
+            var ids = rowIds
+            if kind == .pq {
+                guard let data = loaded[part] else { continue }  // loaded by search() before the scan
+                ids = data.rowIds
+                o = 0
+            }
             switch kind {
             case .pq:
                 var base: Float = adjust
@@ -377,12 +405,9 @@ final class LoadedVectorIndex: Sendable {
                     base += centroidDistance  // ‖q − c_p‖², the sub-spaces' residual norms summed
                 }
                 tableSource.withUnsafeBufferPointer { t in
-                    codes.withUnsafeBufferPointer { c in
+                    loaded[part]!.codes.withUnsafeBufferPointer { c in
                         dist.withUnsafeMutableBufferPointer { out in
-                            let b = blockedStarts[part]
-                            PQ.adcBlocked8(table: t, numSubVectors: m,
-                                           codes: UnsafeBufferPointer(rebasing: c[b ..< (b + (n + 7) / 8 * 8 * m)]),
-                                           count: n, base: base, out: out)
+                            PQ.adcBlocked8(table: t, numSubVectors: m, codes: c, count: n, base: base, out: out)
                         }
                     }
                 }
@@ -398,7 +423,7 @@ final class LoadedVectorIndex: Sendable {
                 }
                 if adjust != 0 { for i in 0 ..< n { dist[i] += adjust } }
             }
-            dist.withUnsafeBufferPointer { d in rowIds.withUnsafeBufferPointer { ids in
+            dist.withUnsafeBufferPointer { d in ids.withUnsafeBufferPointer { ids in
                 var threshold = top.threshold
                 for i in 0 ..< n {
                     let x = d[i]

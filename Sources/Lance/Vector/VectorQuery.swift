@@ -147,7 +147,7 @@ public struct VectorQuery: Sendable {
             let candidatesK = searchK * (refineFactorValue ?? 1)
             // Stable row ids: the index holds row ids; map its hits to row addresses.
             let addressOf = ds.usesStableRowIds ? try await ds.rowIdAddressMap() : nil
-            var found = await loaded.search(vector, nprobes: nprobesValue, k: candidatesK, mask: mask,
+            var found = try await loaded.search(vector, nprobes: nprobesValue, k: candidatesK, mask: mask,
                                             addressOf: addressOf)
             plan.indexedCandidates = found.count
             let unindexed = ds.fragments.filter { !loaded.fragmentIds.contains($0.id) }
