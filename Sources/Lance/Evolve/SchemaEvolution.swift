@@ -109,11 +109,12 @@ extension Dataset {
         let wholeStructs = try fileVersionForWrites() == .v2_0
         var written: [LanceField] = [], read: [LanceField] = []
         var tombstoned = Set<Int32>()
+        let oldIds = Set(castIds.values)
         for top in altered.fields {
             guard let newTop = CastPlan.prune(top, keeping: { castIds[$0] != nil }) else { continue }
             let oldId = castIds[top.id] ?? top.id
             guard let old = lanceSchema.fields.first(where: { $0.id == oldId }),
-                  let oldTop = CastPlan.prune(old, keeping: { id in castIds.values.contains(id) }) else {
+                  let oldTop = CastPlan.prune(old, keeping: { oldIds.contains($0) }) else {
                 throw LanceError(.internal, "the cast column `\(top.name)` has no counterpart in the current schema", column: top.name)
             }
             if wholeStructs, !top.children.isEmpty {

@@ -386,9 +386,11 @@ final class LoadedVectorIndex: Sendable {
             let n = lengths[part]
             var o = offsets[part]
             var ids = rowIds
+            var pqCodes: [UInt8] = []
             if kind == .pq {
                 guard let data = loaded[part] else { continue }  // loaded by search() before the scan
                 ids = data.rowIds
+                pqCodes = data.codes
                 o = 0
             }
             switch kind {
@@ -405,7 +407,7 @@ final class LoadedVectorIndex: Sendable {
                     base += centroidDistance  // ‖q − c_p‖², the sub-spaces' residual norms summed
                 }
                 tableSource.withUnsafeBufferPointer { t in
-                    loaded[part]!.codes.withUnsafeBufferPointer { c in
+                    pqCodes.withUnsafeBufferPointer { c in
                         dist.withUnsafeMutableBufferPointer { out in
                             PQ.adcBlocked8(table: t, numSubVectors: m, codes: c, count: n, base: base, out: out)
                         }

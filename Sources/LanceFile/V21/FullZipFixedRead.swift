@@ -21,17 +21,34 @@ enum FullZipFixedRead {
             let p = parts[0]
             values = try await p.page.read(file, buffer: 0, p.rows.lowerBound * valueBytes, p.rows.count * valueBytes)
         } else {
-            var pieces: [Buffer] = []
-            for p in parts {
-                pieces.append(try await p.page.read(file, buffer: 0, p.rows.lowerBound * valueBytes, p.rows.count * valueBytes))
-            }
-            values = Buffer(uninitializedCount: count * valueBytes) { out in
+            // Several pages: each page's bytes straight into their place in one buffer where the object
+            // reads into a caller's memory (a local file), else read per page and copied together.
+            let ranges = fileRanges(parts, valueBytes: valueBytes)
+            var direct = true
+            let joined = try Buffer(uninitializedCount: count * valueBytes) { out in
                 var at = 0
-                for piece in pieces {
-                    piece.withUnsafeBytes { src in
-                        if src.count > 0 { (out.baseAddress! + at).copyMemory(from: src.baseAddress!, byteCount: src.count) }
+                for r in ranges {
+                    let n = Int(r.count)
+                    guard try file.object.read(r, into: UnsafeMutableRawBufferPointer(rebasing: out[at ..< at + n])) else {
+                        direct = false
+                        return
                     }
-                    at += piece.count
+                    at += n
+                }
+            }
+            if direct {
+                values = joined
+            } else {
+                var pieces: [Buffer] = []
+                for r in ranges { pieces.append(try await file.read(offset: r.lowerBound, size: UInt64(r.count))) }
+                values = Buffer(uninitializedCount: count * valueBytes) { out in
+                    var at = 0
+                    for piece in pieces {
+                        piece.withUnsafeBytes { src in
+                            if src.count > 0 { (out.baseAddress! + at).copyMemory(from: src.baseAddress!, byteCount: src.count) }
+                        }
+                        at += piece.count
+                    }
                 }
             }
         }
@@ -75,12 +92,16 @@ enum FullZipFixedRead {
             parts.append((p, max(rows.lowerBound, p.firstRow) - p.firstRow ..< min(rows.upperBound, p.firstRow + p.rows) - p.firstRow))
         }
         guard let shape = try qualifies(field: field, parts: parts, count: rows.count) else { return nil }
-        let vb = UInt64(shape.valueBytes)
-        let ranges = parts.map { p -> Range<UInt64> in
+        return (fileRanges(parts, valueBytes: shape.valueBytes), shape.valueBytes)
+    }
+
+    /// The absolute byte ranges of the values of `parts` (pages already checked by ``qualifies``).
+    static func fileRanges(_ parts: [(page: V21Page, rows: Range<Int>)], valueBytes: Int) -> [Range<UInt64>] {
+        let vb = UInt64(valueBytes)
+        return parts.map { p -> Range<UInt64> in
             let start = p.page.offsets[0] + UInt64(p.rows.lowerBound) * vb
             return start ..< start + UInt64(p.rows.count) * vb
         }
-        return (ranges, shape.valueBytes)
     }
 
     /// A fixed-width type: list sizes (outermost first) over a primitive item.
