@@ -46,7 +46,7 @@ extension Dataset {
 
     /// Exact k-nearest over `fragments` (row addresses allowed by `mask`), in parallel over row ranges.
     func exactSearch(column: VectorColumn, query: [Float], metric: DistanceMetric, k: Int, mask: RowMask,
-                     fragments: [Fragment]) async throws -> [Neighbor] {
+                     fragments: [Fragment], cache: VectorCache = .shared) async throws -> [Neighbor] {
         // Units of about 512 KB of vectors: a worker's scratch buffer stays in its core's L2 cache
         // between the read that fills it and the distance pass.
         let rowBytes = column.dim * (column.itemType.byteWidth ?? 4)
@@ -76,35 +76,59 @@ extension Dataset {
                     let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, chunk * rowBytes), alignment: 64)
                     defer { scratch.deallocate() }
                     for (f, rows) in mine {
-                        var reader = readers[f.id] ?? FragmentReader(dataset: self, fragment: f)
                         let base = f.id << 32 | UInt64(rows.lowerBound)
+                        let holders = f.files(holding: column.field)
+                        let key = holders.count == 1
+                            ? VectorCache.Key(file: self.store.root + "/" + holders[0].objectPath, field: column.field.id,
+                                              first: rows.lowerBound, count: rows.count)
+                            : nil
+                        if let key, let hit = cache.lookup(key) {
+                            Dataset.score(UnsafeRawBufferPointer(hit.bytes), count: rows.count, isNull: nil, column: column,
+                                          query: query, metric: metric, baseAddress: base, mask: mask, into: &top)
+                            continue
+                        }
+                        // Read into cache memory when the unit is admitted, else into the scratch buffer.
+                        let slot = key.flatMap { cache.reserve($0, byteCount: rows.count * rowBytes) }
+                        var filled = false
+                        defer { if let key, let slot, !filled { cache.abandon(key, slot) } }
+                        var reader = readers[f.id] ?? FragmentReader(dataset: self, fragment: f)
                         if let plan = try await reader.fixedWidthRanges(column.field, rows: rows) {
                             guard plan.valueBytes == rowBytes else {
                                 throw LanceError(.internal, "vector column `\(column.name)` stores \(plan.valueBytes)-byte values, expected \(rowBytes)",
                                                  column: column.name)
                             }
-                            var row: UInt64 = 0
+                            var row = 0
                             for range in plan.ranges {
                                 let n = Int(range.count) / rowBytes
-                                let at = base &+ row
-                                // Straight into the scratch buffer (one copy, no allocation); else a plain read.
-                                let dst = UnsafeMutableRawBufferPointer(rebasing: scratch[0 ..< Int(range.count)])
-                                if try plan.object.read(range, into: dst) {
-                                    Dataset.score(UnsafeRawBufferPointer(dst), count: n, isNull: nil, column: column, query: query,
-                                                  metric: metric, baseAddress: at, mask: mask, into: &top)
-                                } else {
+                                let at = base &+ UInt64(row)
+                                // Straight into place (one copy, no allocation); else a plain read and a copy.
+                                let target = slot.map { $0.bytes.baseAddress! + row * rowBytes } ?? scratch.baseAddress!
+                                let dst = UnsafeMutableRawBufferPointer(start: target, count: Int(range.count))
+                                if try !plan.object.read(range, into: dst) {
                                     let b = try await plan.object.read(range)
-                                    b.withUnsafeBytes { raw in
-                                        Dataset.score(raw, count: n, isNull: nil, column: column, query: query, metric: metric,
-                                                      baseAddress: at, mask: mask, into: &top)
-                                    }
+                                    b.withUnsafeBytes { raw in dst.copyMemory(from: raw) }
                                 }
-                                row += UInt64(n)
+                                Dataset.score(UnsafeRawBufferPointer(dst), count: n, isNull: nil, column: column, query: query,
+                                              metric: metric, baseAddress: at, mask: mask, into: &top)
+                                row += n
+                            }
+                            if let key, let slot, row == rows.count {
+                                cache.publish(key, slot)
+                                filled = true
                             }
                         } else {
                             let arrays = try await reader.decode([column.field], .range(rows))
                             try Dataset.score(arrays[0], column: column, query: query, metric: metric,
                                               baseAddress: base, mask: mask, into: &top)
+                            // Vectors without nulls can be kept as plain values.
+                            if let key, let slot, arrays[0].nullCount == 0, arrays[0].children.count == 1,
+                               let values = arrays[0].children[0].buffers.first, values.count >= slot.byteCount {
+                                values.withUnsafeBytes { raw in
+                                    slot.bytes.copyMemory(from: UnsafeRawBufferPointer(rebasing: raw[0 ..< slot.byteCount]))
+                                }
+                                cache.publish(key, slot)
+                                filled = true
+                            }
                         }
                         readers[f.id] = reader
                     }
