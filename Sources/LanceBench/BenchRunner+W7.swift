@@ -29,7 +29,8 @@ extension BenchRunner {
         put("W7X_vector_GB_per_s", .number(round(Double(rows * dim * 4) / p50 / 1e9, 2)))
     }
 
-    func runW7W8(inputs: [String: Any], put: (String, BenchJSON) -> Void) async throws {
+    /// `w7: false` runs W8 alone (its peak RSS then is W8's own, as in the reference's W8 process).
+    func runW7W8(inputs: [String: Any], w7 wantsW7: Bool = true, put: (String, BenchJSON) -> Void) async throws {
         let queriesNpy = try NpyArray(path: dataDir + "/queries.npy")
         let gtNpy = try NpyArray(path: dataDir + "/gt_ids.npy")
         guard queriesNpy.shape.count == 2, gtNpy.shape.count == 2, gtNpy.shape[0] == queriesNpy.shape[0] else {
@@ -74,44 +75,46 @@ extension BenchRunner {
         }
 
         var t = now()
-        _ = try await ds.search(queries[0], column: "img_emb").nprobes(10).limit(k).select(["key"]).toBatch()
-        put("W7_first_query_s", .number(round(now() - t, 4)))
-        for q in queries.prefix(50) {
-            _ = try await ds.search(q, column: "img_emb").nprobes(20).limit(k).select(["key"]).toBatch()
-        }
-        var w7: [(String, BenchJSON)] = []
-        for npb in nprobes {
-            for rf in refines {
-                var lat: [Double] = [], ids: [[Int64]] = []
-                for q in queries {
-                    t = now()
-                    let b = try await ds.search(q, column: "img_emb").nprobes(npb).refineFactor(rf).limit(k)
-                        .select(["key"]).toBatch()
-                    lat.append(now() - t)
-                    ids.append(keys(b))
-                }
-                let key = "lancelet_nprobes\(npb)_refine\(rf.map(String.init) ?? "none")"
-                let total = lat.reduce(0, +)
-                let v: BenchJSON = .object([("qps", .number(round(Double(nq) / total, 1))),
-                                            ("p50_ms", .number(round(percentile(lat, 50) * 1e3, 3))),
-                                            ("p99_ms", .number(round(percentile(lat, 99) * 1e3, 3))),
-                                            ("recall@10", .number(recall(ids, gt10, k)))])
-                log("  " + key + " " + v.render().replacingOccurrences(of: "\n", with: ""))
-                w7.append((key, v))
+        if wantsW7 {
+            _ = try await ds.search(queries[0], column: "img_emb").nprobes(10).limit(k).select(["key"]).toBatch()
+            put("W7_first_query_s", .number(round(now() - t, 4)))
+            for q in queries.prefix(50) {
+                _ = try await ds.search(q, column: "img_emb").nprobes(20).limit(k).select(["key"]).toBatch()
             }
+            var w7: [(String, BenchJSON)] = []
+            for npb in nprobes {
+                for rf in refines {
+                    var lat: [Double] = [], ids: [[Int64]] = []
+                    for q in queries {
+                        t = now()
+                        let b = try await ds.search(q, column: "img_emb").nprobes(npb).refineFactor(rf).limit(k)
+                            .select(["key"]).toBatch()
+                        lat.append(now() - t)
+                        ids.append(keys(b))
+                    }
+                    let key = "lancelet_nprobes\(npb)_refine\(rf.map(String.init) ?? "none")"
+                    let total = lat.reduce(0, +)
+                    let v: BenchJSON = .object([("qps", .number(round(Double(nq) / total, 1))),
+                                                ("p50_ms", .number(round(percentile(lat, 50) * 1e3, 3))),
+                                                ("p99_ms", .number(round(percentile(lat, 99) * 1e3, 3))),
+                                                ("recall@10", .number(recall(ids, gt10, k)))])
+                    log("  " + key + " " + v.render().replacingOccurrences(of: "\n", with: ""))
+                    w7.append((key, v))
+                }
+            }
+            put("W7_vector_search", .object(w7))
+            let nbf = min(20, nq)
+            var lat: [Double] = [], ids: [[Int64]] = []
+            for q in queries.prefix(nbf) {
+                t = now()
+                let b = try await ds.search(q, column: "img_emb").bypassVectorIndex().limit(k).select(["key"]).toBatch()
+                lat.append(now() - t)
+                ids.append(keys(b))
+            }
+            put("W7_bruteforce", .object([("queries", .int(nbf)), ("p50_s", .number(round(percentile(lat, 50), 6))),
+                                          ("min_s", .number(round(lat.min() ?? 0, 6))), ("max_s", .number(round(lat.max() ?? 0, 6))),
+                                          ("recall@10", .number(recall(ids, Array(gt10.prefix(nbf)), k)))]))
         }
-        put("W7_vector_search", .object(w7))
-        let nbf = min(20, nq)
-        var lat: [Double] = [], ids: [[Int64]] = []
-        for q in queries.prefix(nbf) {
-            t = now()
-            let b = try await ds.search(q, column: "img_emb").bypassVectorIndex().limit(k).select(["key"]).toBatch()
-            lat.append(now() - t)
-            ids.append(keys(b))
-        }
-        put("W7_bruteforce", .object([("queries", .int(nbf)), ("p50_s", .number(round(percentile(lat, 50), 6))),
-                                      ("min_s", .number(round(lat.min() ?? 0, 6))), ("max_s", .number(round(lat.max() ?? 0, 6))),
-                                      ("recall@10", .number(recall(ids, Array(gt10.prefix(nbf)), k)))]))
 
         // W8: filtered search (prefilter), limit 500, nprobes 20.
         let nq8 = min(100, nq)

@@ -128,7 +128,7 @@ public struct BenchRunner: Sendable {
             try await body()
             put(item + "_peak_rss_bytes", .int(Int(PeakMemory.read() ?? 0)))
         }
-        if wants("W7") || wants("W8") { try await measured(wants("W7") ? "W7" : "W8") { try await runW7W8(inputs: inputs, put: put) } }
+        if wants("W7") || wants("W8") { try await measured(wants("W7") ? "W7" : "W8") { try await runW7W8(inputs: inputs, w7: wants("W7"), put: put) } }
         if only?.contains("W7X") == true { try await runExactOnly(ds, put: put) }
         if wants("W10") { try await measured("W10") { try await runW10(rows: n, put: put) } }
         if wants("W11") { try await measured("W11") { try await runW11(put: put) } }
