@@ -1,3 +1,4 @@
+import Foundation
 import LanceArrow
 import LanceCore
 import LanceFile
@@ -222,6 +223,9 @@ public struct DatasetScan: AsyncSequence, Sendable {
 
     public func makeAsyncIterator() -> Iterator { Iterator(scan: self) }
 
+    /// Decodes batches ahead of the consumer on every core (at most one batch per core in flight, in
+    /// order); which rows each batch holds — offset, limit, deletions — is decided before its decode starts,
+    /// so nothing past the limit is read.
     public struct Iterator: AsyncIteratorProtocol {
         let scan: DatasetScan
         var fields: [LanceField]?
@@ -229,13 +233,23 @@ public struct DatasetScan: AsyncSequence, Sendable {
         var remainingOffset: Int
         var remainingLimit: Int
         var current: Cursor?
+        var planned = false
         var finished = false
+        var pending: [Task<RecordBatch, any Error>] = []
+        let depth = Swift.max(2, ProcessInfo.processInfo.activeProcessorCount)
 
         struct Cursor {
             var reader: FragmentReader
             var deletions: DeletionVector?
             var rowIds: [UInt64]?
             var position = 0
+        }
+
+        /// One batch to decode: rows `selection` of the cursor's fragment.
+        struct Job: Sendable {
+            var reader: FragmentReader
+            let selection: RowSelection
+            let rowIds: [UInt64]?
         }
 
         init(scan: DatasetScan) {
@@ -247,16 +261,53 @@ public struct DatasetScan: AsyncSequence, Sendable {
         public mutating func next() async throws -> RecordBatch? {
             if finished { return nil }
             do {
-                let batch = try await produce()
-                if batch == nil { finished = true }
-                return batch
+                while pending.count < depth, !planned, let job = try await plan() {
+                    let fields = self.fields!, scan = self.scan
+                    pending.append(Task { try await Iterator.run(job, fields: fields, scan: scan) })
+                }
+                guard !pending.isEmpty else {
+                    finished = true
+                    return nil
+                }
+                return try await pending.removeFirst().value
             } catch {
                 finished = true
+                for t in pending { t.cancel() }
+                pending = []
                 throw error
             }
         }
 
-        mutating func produce() async throws -> RecordBatch? {
+        /// Decodes a job and assembles its batch.
+        static func run(_ job: Job, fields: [LanceField], scan: DatasetScan) async throws -> RecordBatch {
+            var reader = job.reader
+            let selection = job.selection
+            let columns = try await reader.decode(fields, selection)
+            var addresses: [UInt64]?
+            var ids: [UInt64]?
+            if scan.withRowAddress || scan.withRowId {
+                var a: [UInt64] = []
+                a.reserveCapacity(selection.count)
+                let base = reader.fragment.id << 32
+                selection.forEach { a.append(base | UInt64($0)) }
+                if scan.withRowAddress { addresses = a }
+                if scan.withRowId {
+                    if let rowIds = job.rowIds {
+                        var r: [UInt64] = []
+                        r.reserveCapacity(selection.count)
+                        selection.forEach { r.append(rowIds[$0]) }
+                        ids = r
+                    } else {
+                        ids = a
+                    }
+                }
+            }
+            return try Dataset.assemble(fields: fields, columns: columns, rowAddresses: addresses, rowIds: ids,
+                                        count: selection.count)
+        }
+
+        /// The next batch's rows, or nil when the scan has none left (sets `planned`).
+        mutating func plan() async throws -> Job? {
             let ds = scan.dataset
             if fields == nil {
                 guard scan.batchSize > 0 else { throw LanceError.invalid("batch size must be positive") }
@@ -267,7 +318,7 @@ public struct DatasetScan: AsyncSequence, Sendable {
             let fields = self.fields!
             while remainingLimit > 0 {
                 if current == nil {
-                    guard nextFragment < ds.fragments.count else { return nil }
+                    guard nextFragment < ds.fragments.count else { break }
                     let f = ds.fragments[nextFragment]
                     nextFragment += 1
                     let live = try await ds.liveRows(f)
@@ -278,7 +329,12 @@ public struct DatasetScan: AsyncSequence, Sendable {
                     }
                     let deletions = try await ds.deletionVector(f)
                     let rowIds = scan.withRowId ? try await ds.rowIds(f, deletions: deletions) : nil
-                    current = Cursor(reader: FragmentReader(dataset: ds, fragment: f), deletions: deletions, rowIds: rowIds)
+                    var reader = FragmentReader(dataset: ds, fragment: f)
+                    // Open the files once here, so the concurrent decodes share the readers.
+                    for field in fields {
+                        for file in f.files(holding: field) { _ = try await reader.reader(for: file) }
+                    }
+                    current = Cursor(reader: reader, deletions: deletions, rowIds: rowIds)
                 }
                 let f = current!.reader.fragment
                 let start = current!.position
@@ -311,29 +367,9 @@ public struct DatasetScan: AsyncSequence, Sendable {
                     selection = .range(start + skip ..< start + skip + n)
                 }
                 remainingLimit -= selection.count
-                let columns = try await current!.reader.decode(fields, selection)
-                var addresses: [UInt64]?
-                var ids: [UInt64]?
-                if scan.withRowAddress || scan.withRowId {
-                    var a: [UInt64] = []
-                    a.reserveCapacity(selection.count)
-                    let base = f.id << 32
-                    selection.forEach { a.append(base | UInt64($0)) }
-                    if scan.withRowAddress { addresses = a }
-                    if scan.withRowId {
-                        if let rowIds = current!.rowIds {
-                            var r: [UInt64] = []
-                            r.reserveCapacity(selection.count)
-                            selection.forEach { r.append(rowIds[$0]) }
-                            ids = r
-                        } else {
-                            ids = a
-                        }
-                    }
-                }
-                return try Dataset.assemble(fields: fields, columns: columns, rowAddresses: addresses, rowIds: ids,
-                                            count: selection.count)
+                return Job(reader: current!.reader, selection: selection, rowIds: current!.rowIds)
             }
+            planned = true
             return nil
         }
     }
