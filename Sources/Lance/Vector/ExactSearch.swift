@@ -100,6 +100,10 @@ extension Dataset {
                             var row = 0
                             for range in plan.ranges {
                                 let n = Int(range.count) / rowBytes
+                                guard n * rowBytes == Int(range.count), row + n <= rows.count else {
+                                    throw LanceError(.corruptFile, "vector column `\(column.name)`: pages of \(range.count) bytes do not fit rows \(rows) of \(rowBytes)-byte values",
+                                                     path: plan.object.path, column: column.name)
+                                }
                                 let at = base &+ UInt64(row)
                                 // Straight into place (one copy, no allocation); else a plain read and a copy.
                                 let target = slot.map { $0.bytes.baseAddress! + row * rowBytes } ?? scratch.baseAddress!
