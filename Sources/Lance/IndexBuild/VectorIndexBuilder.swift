@@ -468,77 +468,84 @@ struct VectorIndexBuilder: Sendable {
             "storage_metadata": jsonArray(["{\"dim\":\(dim)}"]),
         ])
         let auxPath = dir + "/auxiliary.idx"
-        let writer = try LanceFileWriter(object: try await Dataset.dataSink(store: dataset.store, path: auxPath),
-                                         schema: LanceSchema(assigningIdsTo: auxSchema), version: .v2_2)
-        _ = await writer.addGlobalBuffer(try ivfAux.serializedBytes())
+        // Written in place (a fresh directory nothing refers to yet); removed again if the build fails.
+        let auxSize: Int
+        do {
+            let writer = try LanceFileWriter(object: try await Dataset.dataSink(store: dataset.store, path: auxPath),
+                                             schema: LanceSchema(assigningIdsTo: auxSchema), version: .v2_2)
+            _ = await writer.addGlobalBuffer(try ivfAux.serializedBytes())
 
-        // The pages (and their order) the writer gives one batch of both columns: a column of at least a
-        // page size is split into equal pages as it arrives, smaller ones are written by `finish`.
-        let pageSize = writer.options.pageSize
-        func rowsPerPage(_ bytes: Int) -> Int {
-            let pages = max(1, (bytes + pageSize - 1) / pageSize)
-            return max(1, (n + pages - 1) / pages)
-        }
-        let idBytes = n * 8, vecBytes = n * dim * 4
-        let idPage = rowsPerPage(idBytes), vecPage = rowsPerPage(vecBytes)
-        let idsFirst = idBytes >= pageSize || vecBytes < pageSize
-        func writeIds() async throws {
-            for start in stride(from: 0, to: n, by: idPage) {
-                let ids = Array(sortedIds[start ..< min(n, start + idPage)])
-                try await writer.writePage(field: 0, .primitive(.uint64, values: ids))
+            // The pages (and their order) the writer gives one batch of both columns: a column of at least a
+            // page size is split into equal pages as it arrives, smaller ones are written by `finish`.
+            let pageSize = writer.options.pageSize
+            func rowsPerPage(_ bytes: Int) -> Int {
+                let pages = max(1, (bytes + pageSize - 1) / pageSize)
+                return max(1, (n + pages - 1) / pages)
             }
-        }
-        if idsFirst { try await writeIds() }
+            let idBytes = n * 8, vecBytes = n * dim * 4
+            let idPage = rowsPerPage(idBytes), vecPage = rowsPerPage(vecBytes)
+            let idsFirst = idBytes >= pageSize || vecBytes < pageSize
+            func writeIds() async throws {
+                for start in stride(from: 0, to: n, by: idPage) {
+                    let ids = Array(sortedIds[start ..< min(n, start + idPage)])
+                    try await writer.writePage(field: 0, .primitive(.uint64, values: ids))
+                }
+            }
+            if idsFirst { try await writeIds() }
 
-        let groupRows = max(1, flatGroupBytes / (dim * 4))
-        var page = [Float]()
-        page.reserveCapacity(min(n, vecPage) * dim)
-        var written = 0
-        report(.writing, 0, n)
-        var first = 0
-        while first < n {
-            let end = min(n, first + groupRows), lo = first
-            var group = [Float](repeating: 0, count: (end - first) * dim)
-            var seen = 0, found = 0
-            try await forEachBatch { batch in
-                let m = batch.count
-                batch.values.withUnsafeBufferPointer { src in
-                    group.withUnsafeMutableBufferPointer { dst in
-                        for r in 0 ..< m {
-                            let d = rank[seen + r]
-                            guard d >= lo, d < end else { continue }
-                            (dst.baseAddress! + (d - lo) * dim).update(from: src.baseAddress! + r * dim, count: dim)
-                            found += 1
+            let groupRows = max(1, flatGroupBytes / (dim * 4))
+            var page = [Float]()
+            page.reserveCapacity(min(n, vecPage) * dim)
+            var written = 0
+            report(.writing, 0, n)
+            var first = 0
+            while first < n {
+                let end = min(n, first + groupRows), lo = first
+                var group = [Float](repeating: 0, count: (end - first) * dim)
+                var seen = 0, found = 0
+                try await forEachBatch { batch in
+                    let m = batch.count
+                    batch.values.withUnsafeBufferPointer { src in
+                        group.withUnsafeMutableBufferPointer { dst in
+                            for r in 0 ..< m {
+                                let d = rank[seen + r]
+                                guard d >= lo, d < end else { continue }
+                                (dst.baseAddress! + (d - lo) * dim).update(from: src.baseAddress! + r * dim, count: dim)
+                                found += 1
+                            }
                         }
                     }
+                    seen += m
+                    report(.writing, lo + found, n)
                 }
-                seen += m
-                report(.writing, lo + found, n)
-            }
-            guard seen == n, found == end - first else {
-                throw LanceError(.internal, "the vector column read \(n) rows, then \(seen)", column: column)
-            }
-            // Cut the group into the file's pages (a page may straddle groups).
-            var i = 0
-            while i < end - first {
-                let take = min(vecPage - page.count / dim, end - first - i)
-                page.append(contentsOf: group[(i * dim) ..< ((i + take) * dim)])
-                i += take
-                let rows = page.count / dim
-                if rows == vecPage || written + rows == n {
-                    try await writer.writePage(field: 1, .fixedSizeList(.primitive(.float32, values: page), size: dim))
-                    written += rows
-                    page.removeAll(keepingCapacity: true)
+                guard seen == n, found == end - first else {
+                    throw LanceError(.internal, "the vector column read \(n) rows, then \(seen)", column: column)
                 }
+                // Cut the group into the file's pages (a page may straddle groups).
+                var i = 0
+                while i < end - first {
+                    let take = min(vecPage - page.count / dim, end - first - i)
+                    page.append(contentsOf: group[(i * dim) ..< ((i + take) * dim)])
+                    i += take
+                    let rows = page.count / dim
+                    if rows == vecPage || written + rows == n {
+                        try await writer.writePage(field: 1, .fixedSizeList(.primitive(.float32, values: page), size: dim))
+                        written += rows
+                        page.removeAll(keepingCapacity: true)
+                    }
+                }
+                first = end
             }
-            first = end
+            if !idsFirst { try await writeIds() }
+            auxSize = Int(try await writer.finish().size)
+            try Dataset.syncIfLocal(store: dataset.store, path: auxPath)
+        } catch {
+            try? await dataset.store.delete(auxPath)
+            throw error
         }
-        if !idsFirst { try await writeIds() }
-        let summary = try await writer.finish()
-        try Dataset.syncIfLocal(store: dataset.store, path: auxPath)
         let indexSize = try await writeIndexFile(dir: dir, ivf: ivf, loss: loss)
         report(.writing, n, n)
-        return try await commit(uuid: uuid, auxSize: Int(summary.size), indexSize: indexSize)
+        return try await commit(uuid: uuid, auxSize: auxSize, indexSize: indexSize)
     }
 
     /// `index.idx`: no rows; the IVF centroids in a global buffer; returns its size.
