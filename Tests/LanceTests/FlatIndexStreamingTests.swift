@@ -12,7 +12,7 @@ import Testing
 /// budget (many passes, pages straddling groups) must give the same files as one pass.
 @Suite struct FlatIndexStreamingTests {
     /// Clustered vectors with some null rows, written in several fragments.
-    static func makeDataset(rows: Int, dim: Int, nullEvery: Int, rowsPerFile: Int) async throws -> (Dataset, URL, [[Float]?]) {
+    static func makeDataset(rows: Int, dim: Int, nullEvery: Int, rowsPerFile: Int, double: Bool = false) async throws -> (Dataset, URL, [[Float]?]) {
         var g = SeededGenerator(seed: 42)
         func unit() -> Float { Float(g.next() % 10_000) / 10_000 }
         let centers = (0 ..< 5).map { _ in (0 ..< dim).map { _ in unit() * 20 - 10 } }
@@ -23,7 +23,8 @@ import Testing
             vectors.append(i % nullEvery == 3 ? nil : v)
         }
         let flat = vectors.flatMap { $0 ?? [Float](repeating: 0, count: dim) }
-        let vec = ArrayData.fixedSizeList(.primitive(.float32, values: flat), size: dim, validity: vectors.map { $0 != nil })
+        let items: ArrayData = double ? .primitive(.float64, values: flat.map(Double.init)) : .primitive(.float32, values: flat)
+        let vec = ArrayData.fixedSizeList(items, size: dim, validity: vectors.map { $0 != nil })
         let ids = ArrayData.primitive(.int64, values: (0 ..< Int64(rows)).map { $0 })
         let batch = try RecordBatch(schema: Schema([Field("id", .int64), Field("vec", vec.type)]), columns: [ids, vec])
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("flatstream-\(UUID().uuidString)")
@@ -60,11 +61,11 @@ import Testing
     /// an IVF_FLAT index must: every non-null vector once, grouped by its nearest centroid, in row order
     /// within a partition.
     func check(rows: Int, dim: Int, metric: IndexMetric, partitions: Int, tinyRows: Int, rowsPerFile: Int,
-               expectedPages: Int) async throws {
+               expectedPages: Int, double: Bool = false) async throws {
         // Two copies of the same data: one index each.
-        let (ds, dir, vectors) = try await Self.makeDataset(rows: rows, dim: dim, nullEvery: 29, rowsPerFile: rowsPerFile)
+        let (ds, dir, vectors) = try await Self.makeDataset(rows: rows, dim: dim, nullEvery: 29, rowsPerFile: rowsPerFile, double: double)
         defer { try? FileManager.default.removeItem(at: dir) }
-        let (ds2, dir2, _) = try await Self.makeDataset(rows: rows, dim: dim, nullEvery: 29, rowsPerFile: rowsPerFile)
+        let (ds2, dir2, _) = try await Self.makeDataset(rows: rows, dim: dim, nullEvery: 29, rowsPerFile: rowsPerFile, double: double)
         defer { try? FileManager.default.removeItem(at: dir2) }
         #expect(ds.fragments.count > 1)
         let opts = VectorIndexOptions(type: .ivfFlat, metric: metric, numPartitions: partitions, maxIterations: 4, seed: 9)
@@ -137,6 +138,12 @@ import Testing
 
     @Test func tinyBudgetGivesTheSameIndexCosine() async throws {
         try await check(rows: 1500, dim: 12, metric: .cosine, partitions: 4, tinyRows: 64, rowsPerFile: 600, expectedPages: 1)
+    }
+
+    /// float64 vectors are stored as float32.
+    @Test func tinyBudgetGivesTheSameIndexFloat64Cosine() async throws {
+        try await check(rows: 900, dim: 8, metric: .cosine, partitions: 3, tinyRows: 50, rowsPerFile: 400, expectedPages: 1,
+                        double: true)
     }
 
     /// More than one 8 MiB page of vectors: pages straddle the gathering groups.

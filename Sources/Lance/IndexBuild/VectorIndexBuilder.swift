@@ -502,22 +502,7 @@ struct VectorIndexBuilder: Sendable {
             while first < n {
                 let end = min(n, first + groupRows), lo = first
                 var group = [Float](repeating: 0, count: (end - first) * dim)
-                var seen = 0, found = 0
-                try await forEachBatch { batch in
-                    let m = batch.count
-                    batch.values.withUnsafeBufferPointer { src in
-                        group.withUnsafeMutableBufferPointer { dst in
-                            for r in 0 ..< m {
-                                let d = rank[seen + r]
-                                guard d >= lo, d < end else { continue }
-                                (dst.baseAddress! + (d - lo) * dim).update(from: src.baseAddress! + r * dim, count: dim)
-                                found += 1
-                            }
-                        }
-                    }
-                    seen += m
-                    report(.writing, lo + found, n)
-                }
+                let (seen, found) = try await gather(into: &group, rank: rank, rows: lo ..< end)
                 guard seen == n, found == end - first else {
                     throw LanceError(.internal, "the vector column read \(n) rows, then \(seen)", column: column)
                 }
@@ -546,6 +531,62 @@ struct VectorIndexBuilder: Sendable {
         let indexSize = try await writeIndexFile(dir: dir, ivf: ivf, loss: loss)
         report(.writing, n, n)
         return try await commit(uuid: uuid, auxSize: auxSize, indexSize: indexSize)
+    }
+
+    /// Rows per batch of a gathering pass: small batches, so that the allocator reuses their buffers.
+    static let gatherBatchRows = 8192
+
+    /// One read of the column: copies the vectors whose output position (`rank`, by non-null vector in
+    /// scan order) is in `rows` into `group` (row `rows.lowerBound` first), as float32, unit length for
+    /// cosine — the values ``forEachBatch(values:_:)`` gives. Returns the vectors seen and copied.
+    func gather(into group: inout [Float], rank: [Int], rows: Range<Int>) async throws -> (seen: Int, found: Int) {
+        let dim = self.dim, cosine = options.metric == .cosine
+        var seen = 0, found = 0
+        for try await batch in dataset.scan(columns: [column], batchSize: VectorIndexBuilder.gatherBatchRows) {
+            guard let col = batch.column(column), col.children.count == 1 else {
+                throw LanceError(.internal, "scan did not return the vectors of `\(column)`")
+            }
+            let items = col.children[0]
+            guard items.count >= col.count * dim, let buf = items.buffers.first else {
+                throw LanceError(.internal, "vector column items are short")
+            }
+            guard [DataType.float32, .float64, .float16].contains(items.type) else {
+                throw LanceError(.internal, "unexpected vector item type \(items.type)")
+            }
+            guard seen + col.count - col.nullCount <= rank.count else {
+                throw LanceError(.internal, "the vector column grew while the index was built", column: column)
+            }
+            buf.withUnsafeBytes { raw in
+                group.withUnsafeMutableBufferPointer { dst in
+                    for r in 0 ..< col.count where !col.isNull(r) {
+                        let d = rank[seen]
+                        seen += 1
+                        guard rows.contains(d) else { continue }
+                        let out = dst.baseAddress! + (d - rows.lowerBound) * dim
+                        switch items.type {
+                        case .float32:
+                            out.update(from: raw.baseAddress!.assumingMemoryBound(to: Float.self) + r * dim, count: dim)
+                        case .float64:
+                            for k in 0 ..< dim { out[k] = Float(raw.loadUnaligned(fromByteOffset: (r * dim + k) * 8, as: Double.self)) }
+                        default:
+                            for k in 0 ..< dim {
+                                out[k] = DistanceKernels.halfToFloat(raw.loadUnaligned(fromByteOffset: (r * dim + k) * 2, as: UInt16.self))
+                            }
+                        }
+                        if cosine {
+                            let s = DistanceKernels.normSquared(out, count: dim)
+                            if s > 0 {
+                                let inv = 1 / s.squareRoot()
+                                for k in 0 ..< dim { out[k] *= inv }
+                            }
+                        }
+                        found += 1
+                    }
+                }
+            }
+            report(.writing, rows.lowerBound + found, rank.count)
+        }
+        return (seen, found)
     }
 
     /// `index.idx`: no rows; the IVF centroids in a global buffer; returns its size.
