@@ -20,6 +20,13 @@ extension Dataset {
         return try await builder.run()
     }
 
+    /// ``createIndex(column:options:)`` gathering at most `flatGroupBytes` of IVF_FLAT vectors per pass (tests).
+    func createIndex(column: String, options: VectorIndexOptions, flatGroupBytes: Int) async throws -> Dataset {
+        var builder = try VectorIndexBuilder(dataset: self, column: column, options: options)
+        builder.flatGroupBytes = max(1, flatGroupBytes)
+        return try await builder.run()
+    }
+
     /// Convenience for ``createIndex(column:options:)``.
     public func createIndex(column: String, type: VectorIndexType, metric: IndexMetric = .l2,
                             numPartitions: Int? = nil, numSubVectors: Int? = nil, name: String? = nil,
@@ -75,6 +82,8 @@ struct VectorIndexBuilder: Sendable {
     let name: String
     let replaced: [Lance_Table_IndexMetadata]
     let seed: UInt64
+    /// IVF_FLAT: bytes of vectors gathered per pass when writing them grouped by partition.
+    var flatGroupBytes = 256 << 20
 
     static let pqSampleRows = 256 * 256
 
@@ -124,66 +133,58 @@ struct VectorIndexBuilder: Sendable {
         options.progress?(IndexBuildProgress(stage: stage, completed: done, total: total))
     }
 
-    /// IVF_PQ streams the column three times and never holds it whole: row ids (and the count of
-    /// non-null vectors), then the training samples, then assignment and encoding batch by batch,
-    /// keeping only partitions and codes. IVF_FLAT stores every vector in the index, so it reads the
-    /// column once into memory.
+    /// Both index types stream the column and never hold it whole: row ids (and the count of non-null
+    /// vectors), then the training samples, then assignment (and PQ encoding) batch by batch, keeping only
+    /// partitions and codes. IVF_FLAT, whose index stores every vector grouped by partition, then reads the
+    /// column again once per group of partitions' worth of `flatGroupBytes` (see ``writeFlat``).
     func run() async throws -> Dataset {
         let total = try await dataset.countRows()
         let flat = options.type != .ivfPQ
-        // Pass 1: row ids of the non-null vectors (and, for IVF_FLAT, the vectors).
-        var rows = VectorRows(dim: dim)
-        rows.rowIds.reserveCapacity(total)
-        if flat { rows.values.reserveCapacity(total * dim) }
+        // Pass 1: row ids of the non-null vectors.
+        var rowIds = [UInt64]()
+        rowIds.reserveCapacity(total)
         report(.reading, 0, total)
-        try await forEachBatch(values: flat) { batch in
-            rows.rowIds += batch.rowIds
-            if flat { rows.values += batch.values }
-            report(.reading, rows.count, total)
+        try await forEachBatch(values: false) { batch in
+            rowIds += batch.rowIds
+            report(.reading, rowIds.count, total)
         }
+        let count = rowIds.count
         var p = options.numPartitions ?? max(1, total / (options.type == .ivfPQ ? 8192 : 4096))
         // As pylance 14: IVF_PQ trains at most one partition per 256 vectors.
-        if options.type == .ivfPQ { p = min(p, max(1, rows.count / 256)) }
-        guard rows.count >= p else {
-            throw LanceError.invalid("cannot train \(p) partitions from \(rows.count) vectors")
+        if options.type == .ivfPQ { p = min(p, max(1, count / 256)) }
+        guard count >= p else {
+            throw LanceError.invalid("cannot train \(p) partitions from \(count) vectors")
         }
         let m = options.numSubVectors ?? VectorIndexBuilder.defaultSubVectors(dim: dim)
-        let pqRows = min(rows.count, VectorIndexBuilder.pqSampleRows * options.sampleRate / 256)
+        let pqRows = min(count, VectorIndexBuilder.pqSampleRows * options.sampleRate / 256)
         if !flat, pqRows < ProductQuantizer.numCentroids {
-            throw LanceError.invalid("PQ training needs at least \(ProductQuantizer.numCentroids) vectors, the column has \(rows.count)")
+            throw LanceError.invalid("PQ training needs at least \(ProductQuantizer.numCentroids) vectors, the column has \(count)")
         }
-        // Pass 2 (IVF_PQ): the training samples.
-        let ivfPicks = samplePositions(rows.count, count: min(rows.count, p * options.sampleRate), salt: 1)
-        let pqPicks = flat ? [] : samplePositions(rows.count, count: pqRows, salt: 2)
-        let ivfSample: [Float]
-        var pqSample: [Float] = []
-        if flat {
-            ivfSample = gather(rows.values, positions: ivfPicks)
-        } else {
-            var ivfOut = [Float](), pqOut = [Float]()
-            ivfOut.reserveCapacity(ivfPicks.count * dim)
-            pqOut.reserveCapacity(pqPicks.count * dim)
-            var seen = 0, i1 = 0, i2 = 0
-            try await forEachBatch { batch in
-                let n = batch.count
-                while i1 < ivfPicks.count, ivfPicks[i1] < seen + n {
-                    appendFinite(batch.values, row: ivfPicks[i1] - seen, to: &ivfOut); i1 += 1
-                }
-                while i2 < pqPicks.count, pqPicks[i2] < seen + n {
-                    appendFinite(batch.values, row: pqPicks[i2] - seen, to: &pqOut); i2 += 1
-                }
-                seen += n
+        // Pass 2: the training samples.
+        let ivfPicks = samplePositions(count, count: min(count, p * options.sampleRate), salt: 1)
+        let pqPicks = flat ? [] : samplePositions(count, count: pqRows, salt: 2)
+        var ivfSample = [Float](), pqSample = [Float]()
+        ivfSample.reserveCapacity(ivfPicks.count * dim)
+        pqSample.reserveCapacity(pqPicks.count * dim)
+        var seen = 0, i1 = 0, i2 = 0
+        try await forEachBatch { batch in
+            let n = batch.count
+            while i1 < ivfPicks.count, ivfPicks[i1] < seen + n {
+                appendFinite(batch.values, row: ivfPicks[i1] - seen, to: &ivfSample); i1 += 1
             }
-            guard seen == rows.count else {
-                throw LanceError(.internal, "the vector column read \(seen) rows, then \(rows.count)", column: column)
+            while i2 < pqPicks.count, pqPicks[i2] < seen + n {
+                appendFinite(batch.values, row: pqPicks[i2] - seen, to: &pqSample); i2 += 1
             }
-            ivfSample = ivfOut
-            pqSample = pqOut
+            seen += n
+        }
+        guard seen == count else {
+            throw LanceError(.internal, "the vector column read \(seen) rows, then \(count)", column: column)
         }
         // IVF.
         report(.trainingIVF, 0, options.maxIterations)
         var trainer = KMeansTrainer(data: ivfSample, dim: dim, k: p, metric: options.metric.clusterMetric, seed: seed,
                                     maxIterations: options.maxIterations)
+        ivfSample = []
         while !trainer.isDone {
             let t = trainer, it = trainer.iteration()
             let partials = await ParallelJobs.map(t.chunkCount) { t.partial(chunk: $0, iteration: it) }
@@ -196,6 +197,7 @@ struct VectorIndexBuilder: Sendable {
         var trainedPQ: ProductQuantizer?
         if !flat {
             var train = pqSample
+            pqSample = []
             if options.metric.usesResiduals { subtractCentroids(&train, table: ivf) }
             let data = train, dim = self.dim, iters = options.maxIterations, seed = self.seed
             let done = Counter()
@@ -210,28 +212,26 @@ struct VectorIndexBuilder: Sendable {
             trainedPQ = ProductQuantizer.assemble(dim: dim, numSubVectors: m, centroids: parts)
         }
         let pq = trainedPQ
-        // Assign every vector (and encode it): from memory for IVF_FLAT, else batch by batch (pass 3).
+        // Pass 3: assign every vector (and encode it), batch by batch.
         var partitions = [UInt32]()
-        partitions.reserveCapacity(rows.count)
+        partitions.reserveCapacity(count)
         var codes = [UInt8]()
-        codes.reserveCapacity(rows.count * (pq?.numSubVectors ?? 0))
-        report(.encoding, 0, rows.count)
-        let all = rows.count
-        if flat {
-            for r in await assign(rows, ivf: ivf, pq: nil, done: 0, of: rows.count) { partitions += r.partitions }
-        } else {
-            try await forEachBatch { batch in
-                for r in await assign(batch, ivf: ivf, pq: pq, done: partitions.count, of: all) {
-                    partitions += r.partitions
-                    codes += r.codes
-                }
+        codes.reserveCapacity(count * (pq?.numSubVectors ?? 0))
+        report(.encoding, 0, count)
+        try await forEachBatch { batch in
+            for r in await assign(batch, ivf: ivf, pq: pq, done: partitions.count, of: count) {
+                partitions += r.partitions
+                codes += r.codes
             }
         }
-        guard partitions.count == rows.count else {
-            throw LanceError(.internal, "the vector column read \(rows.count) rows, then \(partitions.count)", column: column)
+        guard partitions.count == count else {
+            throw LanceError(.internal, "the vector column read \(count) rows, then \(partitions.count)", column: column)
         }
-        report(.writing, 0, 2)
-        return try await write(rows: rows, partitions: partitions, codes: codes, ivf: ivf, loss: loss, pq: pq)
+        if let pq {
+            report(.writing, 0, 2)
+            return try await write(rowIds: rowIds, partitions: partitions, codes: codes, ivf: ivf, loss: loss, pq: pq)
+        }
+        return try await writeFlat(rowIds: rowIds, partitions: partitions, ivf: ivf, loss: loss)
     }
 
     /// Partitions (and PQ codes) of `rows`, in 4,096-row chunks on every core, in row order.
@@ -353,14 +353,6 @@ struct VectorIndexBuilder: Sendable {
         return picked.sorted()
     }
 
-    /// The rows at `positions` of `values`, non-finite rows left out.
-    func gather(_ values: [Float], positions: [Int]) -> [Float] {
-        var out = [Float]()
-        out.reserveCapacity(positions.count * dim)
-        for r in positions { appendFinite(values, row: r, to: &out) }
-        return out
-    }
-
     /// Appends row `r` of `values` unless it holds a NaN or infinity (they would poison k-means).
     func appendFinite(_ values: [Float], row r: Int, to out: inout [Float]) {
         values.withUnsafeBufferPointer { v in
@@ -388,75 +380,218 @@ struct VectorIndexBuilder: Sendable {
 
     // MARK: - Writing
 
-    func write(rows: VectorRows, partitions: [UInt32], codes: [UInt8], ivf: CentroidTable, loss: Double,
-               pq: ProductQuantizer?) async throws -> Dataset {
-        let p = ivf.k
-        // Stable counting sort by partition.
-        var lengths = [Int](repeating: 0, count: p)
+    /// Stable counting sort by partition: each partition's row count and first row in the grouped order.
+    static func partitionLayout(_ partitions: [UInt32], k: Int) -> (lengths: [Int], offsets: [Int]) {
+        var lengths = [Int](repeating: 0, count: k)
         for x in partitions { lengths[Int(x)] += 1 }
-        var offsets = [Int](repeating: 0, count: p)
-        for i in 1 ..< max(1, p) { offsets[i] = offsets[i - 1] + lengths[i - 1] }
+        var offsets = [Int](repeating: 0, count: k)
+        for i in 1 ..< max(1, k) { offsets[i] = offsets[i - 1] + lengths[i - 1] }
+        return (lengths, offsets)
+    }
+
+    /// The IVF_PQ files: row ids and transposed codes grouped by partition, in memory (a few bytes a row).
+    func write(rowIds allIds: [UInt64], partitions: [UInt32], codes: [UInt8], ivf: CentroidTable, loss: Double,
+               pq: ProductQuantizer) async throws -> Dataset {
+        let p = ivf.k
+        let (lengths, offsets) = VectorIndexBuilder.partitionLayout(partitions, k: p)
         var order = [Int](repeating: 0, count: partitions.count)
         var cursor = offsets
         for (r, x) in partitions.enumerated() {
             order[cursor[Int(x)]] = r
             cursor[Int(x)] += 1
         }
-        let rowIds = order.map { rows.rowIds[$0] }
+        let rowIds = order.map { allIds[$0] }
 
         let uuid = UUID()
-        let uuidString = uuid.uuidString.lowercased()
-        let dir = "_indices/" + uuidString
-        let metricName = options.metric.rawValue
+        let dir = "_indices/" + uuid.uuidString.lowercased()
 
         // auxiliary.idx
         var ivfAux = Lance_Index_Pb_IVF()
         ivfAux.offsets = offsets.map(UInt64.init)
         ivfAux.lengths = lengths.map(UInt32.init)
-        let auxFields: [Field]
-        var auxMeta: [String: String] = ["lance:ivf": "1", "distance_type": metricName]
-        let payload: ArrayData
-        if let pq {
-            let ms = pq.numSubVectors
-            var stored = [UInt8](repeating: 0, count: codes.count)
-            // Per partition, codes sub-vector-major ("transposed").
-            for part in 0 ..< p {
-                let n = lengths[part], o = offsets[part]
-                for i in 0 ..< n {
-                    let src = order[o + i] * ms
-                    for s in 0 ..< ms { stored[o * ms + s * n + i] = codes[src + s] }
-                }
+        var auxMeta: [String: String] = ["lance:ivf": "1", "distance_type": options.metric.rawValue]
+        let ms = pq.numSubVectors
+        var stored = [UInt8](repeating: 0, count: codes.count)
+        // Per partition, codes sub-vector-major ("transposed").
+        for part in 0 ..< p {
+            let n = lengths[part], o = offsets[part]
+            for i in 0 ..< n {
+                let src = order[o + i] * ms
+                for s in 0 ..< ms { stored[o * ms + s * n + i] = codes[src + s] }
             }
-            payload = .fixedSizeList(.primitive(.uint8, values: stored), size: ms)
-            auxFields = [Field("_rowid", .uint64), Field("__pq_code", payload.type)]
-            let storage = "{\"codebook_position\":2,\"nbits\":8,\"num_sub_vectors\":\(ms),\"dimension\":\(dim),\"codebook_tensor\":[],\"transposed\":true}"
-            auxMeta["storage_metadata"] = jsonArray([storage])
-        } else {
-            var flat = [Float](repeating: 0, count: order.count * dim)
-            rows.values.withUnsafeBufferPointer { v in
-                for (i, r) in order.enumerated() {
-                    for d in 0 ..< dim { flat[i * dim + d] = v[r * dim + d] }
-                }
-            }
-            payload = .fixedSizeList(.primitive(.float32, values: flat), size: dim)
-            auxFields = [Field("_rowid", .uint64), Field("flat", payload.type, nullable: false)]
-            auxMeta["storage_metadata"] = jsonArray(["{\"dim\":\(dim)}"])
         }
+        let payload = ArrayData.fixedSizeList(.primitive(.uint8, values: stored), size: ms)
+        let auxFields = [Field("_rowid", .uint64), Field("__pq_code", payload.type)]
+        let storage = "{\"codebook_position\":2,\"nbits\":8,\"num_sub_vectors\":\(ms),\"dimension\":\(dim),\"codebook_tensor\":[],\"transposed\":true}"
+        auxMeta["storage_metadata"] = jsonArray([storage])
         let auxSchema = Schema(auxFields, metadata: auxMeta)
         let auxBatch = try RecordBatch(schema: auxSchema, columns: [.primitive(.uint64, values: rowIds), payload])
-        var auxBuffers: [[UInt8]] = [try ivfAux.serializedBytes()]
-        if let pq {
-            var t = Lance_Index_Pb_Tensor()
-            t.dataType = .float32
-            t.shape = [UInt32(ProductQuantizer.numCentroids), UInt32(dim)]
-            t.data = pq.codebook.withUnsafeBytes { Data($0) }
-            auxBuffers.append(try t.serializedBytes())
-        }
+        var t = Lance_Index_Pb_Tensor()
+        t.dataType = .float32
+        t.shape = [UInt32(ProductQuantizer.numCentroids), UInt32(dim)]
+        t.data = pq.codebook.withUnsafeBytes { Data($0) }
+        let auxBuffers: [[UInt8]] = [try ivfAux.serializedBytes(), try t.serializedBytes()]
         let auxBytes = try await VectorIndexBuilder.lanceFile(schema: auxSchema, batch: auxBatch, globalBuffers: auxBuffers)
         try await dataset.store.put(dir + "/auxiliary.idx", auxBytes)
         report(.writing, 1, 2)
+        let indexSize = try await writeIndexFile(dir: dir, ivf: ivf, loss: loss)
+        report(.writing, 2, 2)
+        return try await commit(uuid: uuid, auxSize: auxBytes.count, indexSize: indexSize)
+    }
 
-        // index.idx
+    /// The IVF_FLAT files. `auxiliary.idx` holds every vector grouped by partition; it is written in the
+    /// pages a single batch of the whole column would get (so the bytes do not depend on the memory budget),
+    /// streaming to the store. The vectors are gathered in groups of at most `flatGroupBytes` of consecutive
+    /// output rows, one read of the column per group.
+    func writeFlat(rowIds: [UInt64], partitions: [UInt32], ivf: CentroidTable, loss: Double) async throws -> Dataset {
+        let n = partitions.count, dim = self.dim
+        let (lengths, offsets) = VectorIndexBuilder.partitionLayout(partitions, k: ivf.k)
+        // rank[r]: where vector r (in scan order) goes in the partition-grouped output.
+        var rank = [Int](repeating: 0, count: n)
+        var sortedIds = [UInt64](repeating: 0, count: n)
+        var cursor = offsets
+        for (r, x) in partitions.enumerated() {
+            let d = cursor[Int(x)]
+            rank[r] = d
+            sortedIds[d] = rowIds[r]
+            cursor[Int(x)] += 1
+        }
+
+        let uuid = UUID()
+        let dir = "_indices/" + uuid.uuidString.lowercased()
+        var ivfAux = Lance_Index_Pb_IVF()
+        ivfAux.offsets = offsets.map(UInt64.init)
+        ivfAux.lengths = lengths.map(UInt32.init)
+        let flatType = ArrayData.fixedSizeList(.primitive(.float32, values: [Float]()), size: dim).type
+        let auxSchema = Schema([Field("_rowid", .uint64), Field("flat", flatType, nullable: false)], metadata: [
+            "lance:ivf": "1", "distance_type": options.metric.rawValue,
+            "storage_metadata": jsonArray(["{\"dim\":\(dim)}"]),
+        ])
+        let auxPath = dir + "/auxiliary.idx"
+        // Written in place (a fresh directory nothing refers to yet); removed again if the build fails.
+        let auxSize: Int
+        do {
+            let writer = try LanceFileWriter(object: try await Dataset.dataSink(store: dataset.store, path: auxPath),
+                                             schema: LanceSchema(assigningIdsTo: auxSchema), version: .v2_2)
+            _ = await writer.addGlobalBuffer(try ivfAux.serializedBytes())
+
+            // The pages (and their order) the writer gives one batch of both columns: a column of at least a
+            // page size is split into equal pages as it arrives, smaller ones are written by `finish`.
+            let pageSize = writer.options.pageSize
+            func rowsPerPage(_ bytes: Int) -> Int {
+                let pages = max(1, (bytes + pageSize - 1) / pageSize)
+                return max(1, (n + pages - 1) / pages)
+            }
+            let idBytes = n * 8, vecBytes = n * dim * 4
+            let idPage = rowsPerPage(idBytes), vecPage = rowsPerPage(vecBytes)
+            let idsFirst = idBytes >= pageSize || vecBytes < pageSize
+            func writeIds() async throws {
+                for start in stride(from: 0, to: n, by: idPage) {
+                    let ids = Array(sortedIds[start ..< min(n, start + idPage)])
+                    try await writer.writePage(field: 0, .primitive(.uint64, values: ids))
+                }
+            }
+            if idsFirst { try await writeIds() }
+
+            let groupRows = max(1, flatGroupBytes / (dim * 4))
+            var page = [Float]()
+            page.reserveCapacity(min(n, vecPage) * dim)
+            var written = 0
+            report(.writing, 0, n)
+            var first = 0
+            while first < n {
+                let end = min(n, first + groupRows), lo = first
+                var group = [Float](repeating: 0, count: (end - first) * dim)
+                let (seen, found) = try await gather(into: &group, rank: rank, rows: lo ..< end)
+                guard seen == n, found == end - first else {
+                    throw LanceError(.internal, "the vector column read \(n) rows, then \(seen)", column: column)
+                }
+                // Cut the group into the file's pages (a page may straddle groups).
+                var i = 0
+                while i < end - first {
+                    let take = min(vecPage - page.count / dim, end - first - i)
+                    page.append(contentsOf: group[(i * dim) ..< ((i + take) * dim)])
+                    i += take
+                    let rows = page.count / dim
+                    if rows == vecPage || written + rows == n {
+                        try await writer.writePage(field: 1, .fixedSizeList(.primitive(.float32, values: page), size: dim))
+                        written += rows
+                        page.removeAll(keepingCapacity: true)
+                    }
+                }
+                first = end
+            }
+            if !idsFirst { try await writeIds() }
+            auxSize = Int(try await writer.finish().size)
+            try Dataset.syncIfLocal(store: dataset.store, path: auxPath)
+        } catch {
+            try? await dataset.store.delete(auxPath)
+            throw error
+        }
+        let indexSize = try await writeIndexFile(dir: dir, ivf: ivf, loss: loss)
+        report(.writing, n, n)
+        return try await commit(uuid: uuid, auxSize: auxSize, indexSize: indexSize)
+    }
+
+    /// Rows per batch of a gathering pass: small batches, so that the allocator reuses their buffers.
+    static let gatherBatchRows = 8192
+
+    /// One read of the column: copies the vectors whose output position (`rank`, by non-null vector in
+    /// scan order) is in `rows` into `group` (row `rows.lowerBound` first), as float32, unit length for
+    /// cosine — the values ``forEachBatch(values:_:)`` gives. Returns the vectors seen and copied.
+    func gather(into group: inout [Float], rank: [Int], rows: Range<Int>) async throws -> (seen: Int, found: Int) {
+        let dim = self.dim, cosine = options.metric == .cosine
+        var seen = 0, found = 0
+        for try await batch in dataset.scan(columns: [column], batchSize: VectorIndexBuilder.gatherBatchRows) {
+            guard let col = batch.column(column), col.children.count == 1 else {
+                throw LanceError(.internal, "scan did not return the vectors of `\(column)`")
+            }
+            let items = col.children[0]
+            guard items.count >= col.count * dim, let buf = items.buffers.first else {
+                throw LanceError(.internal, "vector column items are short")
+            }
+            guard [DataType.float32, .float64, .float16].contains(items.type) else {
+                throw LanceError(.internal, "unexpected vector item type \(items.type)")
+            }
+            guard seen + col.count - col.nullCount <= rank.count else {
+                throw LanceError(.internal, "the vector column grew while the index was built", column: column)
+            }
+            buf.withUnsafeBytes { raw in
+                group.withUnsafeMutableBufferPointer { dst in
+                    for r in 0 ..< col.count where !col.isNull(r) {
+                        let d = rank[seen]
+                        seen += 1
+                        guard rows.contains(d) else { continue }
+                        let out = dst.baseAddress! + (d - rows.lowerBound) * dim
+                        switch items.type {
+                        case .float32:
+                            out.update(from: raw.baseAddress!.assumingMemoryBound(to: Float.self) + r * dim, count: dim)
+                        case .float64:
+                            for k in 0 ..< dim { out[k] = Float(raw.loadUnaligned(fromByteOffset: (r * dim + k) * 8, as: Double.self)) }
+                        default:
+                            for k in 0 ..< dim {
+                                out[k] = DistanceKernels.halfToFloat(raw.loadUnaligned(fromByteOffset: (r * dim + k) * 2, as: UInt16.self))
+                            }
+                        }
+                        if cosine {
+                            let s = DistanceKernels.normSquared(out, count: dim)
+                            if s > 0 {
+                                let inv = 1 / s.squareRoot()
+                                for k in 0 ..< dim { out[k] *= inv }
+                            }
+                        }
+                        found += 1
+                    }
+                }
+            }
+            report(.writing, rows.lowerBound + found, rank.count)
+        }
+        return (seen, found)
+    }
+
+    /// `index.idx`: no rows; the IVF centroids in a global buffer; returns its size.
+    func writeIndexFile(dir: String, ivf: CentroidTable, loss: Double) async throws -> Int {
+        let p = ivf.k
         var ivfIndex = Lance_Index_Pb_IVF()
         var ct = Lance_Index_Pb_Tensor()
         ct.dataType = .float32
@@ -468,15 +603,18 @@ struct VectorIndexBuilder: Sendable {
         ivfIndex.loss = loss
         let indexSchema = Schema([Field("__flat_marker", .uint64, nullable: false)], metadata: [
             "lance:ivf": "1",
-            "lance:index": "{\"type\":\"\(options.type.rawValue)\",\"distance_type\":\"\(metricName)\"}",
+            "lance:index": "{\"type\":\"\(options.type.rawValue)\",\"distance_type\":\"\(options.metric.rawValue)\"}",
             "lance:flat": jsonArray([String](repeating: "", count: p)),
         ])
         let indexBytes = try await VectorIndexBuilder.lanceFile(schema: indexSchema, batch: nil,
                                                                 globalBuffers: [try ivfIndex.serializedBytes()])
         try await dataset.store.put(dir + "/index.idx", indexBytes)
-        report(.writing, 2, 2)
+        return indexBytes.count
+    }
 
-        let meta = try indexMetadata(uuid: uuid, files: [("auxiliary.idx", auxBytes.count), ("index.idx", indexBytes.count)])
+    /// Commits the new index (replacing any of the same name).
+    func commit(uuid: UUID, auxSize: Int, indexSize: Int) async throws -> Dataset {
+        let meta = try indexMetadata(uuid: uuid, files: [("auxiliary.idx", auxSize), ("index.idx", indexSize)])
         return try await Committer.commit(store: dataset.store, uri: dataset.uri, readVersion: dataset.version,
                                           operation: .createIndex(new: [meta], removed: replaced))
     }

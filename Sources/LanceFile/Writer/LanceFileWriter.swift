@@ -58,6 +58,8 @@ public actor LanceFileWriter {
     private var pending: [[ArrayData]]
     private var pendingBytes: [Int]
     private var rows: UInt64 = 0
+    /// Rows given to each top-level field by ``writePage(field:_:)`` (on top of `rows`).
+    private var pageRows: [UInt64]
     private var finished = false
     private var singlePageColumns: [Int: Lance_File_V2_Encoding] = [:]
     private var failed = false
@@ -95,6 +97,7 @@ public actor LanceFileWriter {
         columnRows = Array(repeating: 0, count: next)
         pending = Array(repeating: [], count: schema.fields.count)
         pendingBytes = Array(repeating: 0, count: schema.fields.count)
+        pageRows = Array(repeating: 0, count: schema.fields.count)
     }
 
     /// Convenience: a writer to a local file path.
@@ -120,6 +123,22 @@ public actor LanceFileWriter {
         }
     }
 
+    /// Appends `array` to top-level field `k` alone and encodes it at once as one page (after anything
+    /// buffered for the field): for a caller that writes a file column by column, in pages it chooses,
+    /// without holding a whole column. At ``finish()`` every top-level field must hold the same rows.
+    public func writePage(field k: Int, _ array: ArrayData) async throws {
+        guard !finished else { throw LanceError.invalid("write after finish") }
+        guard !failed else { throw LanceError.invalid("writer failed earlier") }
+        guard schema.fields.indices.contains(k) else { throw LanceError.invalid("the file schema has no top-level field \(k)") }
+        try LanceFileWriter.checkType(array, field: schema.fields[k], path: schema.fields[k].name)
+        if array.count == 0 { return }
+        try await flush(field: k)
+        pending[k] = [array]
+        pendingBytes[k] = WriterUtil.estimatedBytes(array)
+        pageRows[k] += UInt64(array.count)
+        try await flush(field: k, onePage: true)
+    }
+
     /// Adds a global buffer, written after the file descriptor on `finish()`; returns its index (1, 2, …).
     public func addGlobalBuffer(_ bytes: [UInt8]) -> Int {
         extraGlobalBuffers.append(bytes)
@@ -131,6 +150,13 @@ public actor LanceFileWriter {
         guard !finished else { throw LanceError.invalid("finish called twice") }
         guard !failed else { throw LanceError.invalid("writer failed earlier") }
         for k in 0 ..< schema.fields.count { try await flush(field: k) }
+        if let first = pageRows.first {
+            guard pageRows.allSatisfy({ $0 == first }) else {
+                failed = true
+                throw LanceError.invalid("the file's fields were given different numbers of rows (\(pageRows.map { rows + $0 }))")
+            }
+            rows += first
+        }
         finished = true
         for (c, encoding) in singlePageColumns.sorted(by: { $0.key < $1.key }) where columnRows[c] > 0 {
             var p = Lance_File_V2_ColumnMetadata.Page()
@@ -201,8 +227,9 @@ public actor LanceFileWriter {
         if p != 0 { out.append(contentsOf: [UInt8](repeating: 0, count: Int(64 - p))) }
     }
 
-    /// Encodes everything buffered for top-level field `k` into pages of about `pageSize` bytes.
-    private func flush(field k: Int) async throws {
+    /// Encodes everything buffered for top-level field `k` into pages of about `pageSize` bytes (into one
+    /// page when `onePage`).
+    private func flush(field k: Int, onePage: Bool = false) async throws {
         guard !pending[k].isEmpty else { return }
         let field = schema.fields[k]
         let all: ArrayData
@@ -210,7 +237,7 @@ public actor LanceFileWriter {
         let bytes = pendingBytes[k]
         pending[k] = []
         pendingBytes[k] = 0
-        let pageCount = max(1, (bytes + options.pageSize - 1) / options.pageSize)
+        let pageCount = onePage ? 1 : max(1, (bytes + options.pageSize - 1) / options.pageSize)
         let rowsPerPage = max(1, (all.count + pageCount - 1) / pageCount)
         var start = 0
         var out = ByteSink()
