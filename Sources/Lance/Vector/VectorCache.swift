@@ -21,7 +21,7 @@ import Darwin
 /// memory for nothing), as long as the budget has room; nothing is evicted (a scan larger than the
 /// budget keeps the units it holds instead of thrashing). `clear()` drops everything; searches under
 /// way keep the memory they use until they finish. The default budget is 1/8 of physical memory, at
-/// most 2 GiB; the environment variable `LANCELET_VECTOR_CACHE_BYTES` overrides it (0 turns it off).
+/// most 1 GiB; the environment variable `LANCELET_VECTOR_CACHE_BYTES` overrides it (0 turns it off).
 public final class VectorCache: Sendable {
     /// The cache exact search uses.
     public static let shared = VectorCache(budgetBytes: VectorCache.defaultBudget())
@@ -88,7 +88,7 @@ public final class VectorCache: Sendable {
             return max(0, n)
         }
         let eighth = Int(clamping: ProcessInfo.processInfo.physicalMemory / 8)
-        return min(eighth, 2 << 30)
+        return min(eighth, 1 << 30)
     }
 
     /// The most bytes the cache holds.
