@@ -24,24 +24,21 @@ final class LoadedVectorIndex: Sendable {
     let centroids: [Float]
     let offsets: [Int]
     let lengths: [Int]
-    /// FLAT: every row id (partition `p` at `offsets[p]`). Empty for PQ, whose partitions load on demand.
-    let rowIds: [UInt64]
-    /// PQ: where the partitions' row ids and codes are read from, the first time a query probes them.
+    /// Where the partitions' row ids and codes (PQ) or vectors (FLAT) are read from, the first time a query
+    /// probes them (nil for an index built in memory with its partitions given).
     let source: PartitionSource?
-    /// PQ: the partitions loaded so far — row ids and codes re-laid in blocks of eight rows (`PQ.blockCodes8`).
-    let partitions = Mutex<[Int: PQPartition]>([:])
+    /// The partitions loaded so far — row ids and PQ codes re-laid in blocks of eight rows (`PQ.blockCodes8`),
+    /// or row ids and vectors.
+    let partitions = Mutex<[Int: Partition]>([:])
     let numSubVectors: Int
     let codebook: [Float]
     /// The codebook as `[m][subDim][256]` (for the SIMD distance table).
     let codebookT: [Float]
-    /// FLAT: `total × dim` vectors.
-    let vectors: [Float]
     /// Fragments the index covers.
     let fragmentIds: Set<UInt64>
 
     init(uuid: String, kind: Kind, metric: DistanceMetric, dim: Int, centroids: [Float], offsets: [Int], lengths: [Int],
-         rowIds: [UInt64], source: PartitionSource?, numSubVectors: Int, codebook: [Float], vectors: [Float],
-         fragmentIds: Set<UInt64>) {
+         source: PartitionSource?, numSubVectors: Int, codebook: [Float], fragmentIds: Set<UInt64>) {
         self.uuid = uuid
         self.kind = kind
         self.metric = metric
@@ -50,29 +47,30 @@ final class LoadedVectorIndex: Sendable {
         self.centroids = centroids
         self.offsets = offsets
         self.lengths = lengths
-        self.rowIds = rowIds
         self.source = source
         self.numSubVectors = numSubVectors
         self.codebook = codebook
         self.codebookT = numSubVectors > 0 && !codebook.isEmpty
             ? PQ.transposeCodebook(codebook, dim: dim, numSubVectors: numSubVectors, numCentroids: 256) : []
-        self.vectors = vectors
         self.fragmentIds = fragmentIds
     }
 
-    /// The auxiliary file's `_rowid` and `__pq_code` columns, read a partition (a run of rows) at a time.
+    /// The auxiliary file's `_rowid` and `__pq_code` (PQ) or `flat` (FLAT) columns, read a partition (a run of
+    /// rows) at a time.
     struct PartitionSource: Sendable {
         let reader: LanceFileReader
         let columns: [Int32: Int]
         let idField: LanceField
-        let codeField: LanceField
+        let valueField: LanceField
     }
 
-    /// One loaded PQ partition.
-    struct PQPartition: Sendable {
+    /// One loaded partition.
+    struct Partition: Sendable {
         let rowIds: [UInt64]
-        /// `PQ.blockCodes8` layout: `(count + 7) / 8` blocks of `8 × numSubVectors` bytes.
-        let codes: [UInt8]
+        /// PQ: `PQ.blockCodes8` layout, `(count + 7) / 8` blocks of `8 × numSubVectors` bytes.
+        var codes: [UInt8] = []
+        /// FLAT: `count × dim` vectors.
+        var vectors: [Float] = []
     }
 
     /// Reads the partitions of `parts` not loaded yet (pylance, too, reads only what a query probes).
@@ -86,7 +84,17 @@ final class LoadedVectorIndex: Sendable {
             guard ids.count == rows.count, ids.nullCount == 0, let idBuf = ids.buffers.first, idBuf.count >= rows.count * 8 else {
                 throw LanceError.corrupt("bad `_rowid` values in partition \(p)", path: source.reader.path)
             }
-            let arr = try await source.reader.read(source.codeField, columns: source.columns, rows: rows)
+            let arr = try await source.reader.read(source.valueField, columns: source.columns, rows: rows)
+            let rowIds = idBuf.toArray(of: UInt64.self).prefix(rows.count).map { $0 }
+            if kind == .flat {
+                guard arr.count == rows.count, let child = arr.children.first, let buf = child.buffers.first,
+                      buf.count >= rows.count * dim * 4 else {
+                    throw LanceError.corrupt("`flat` vectors of partition \(p) decoded short", path: source.reader.path)
+                }
+                let part = Partition(rowIds: rowIds, vectors: Array(buf.toArray(of: Float.self).prefix(rows.count * dim)))
+                partitions.withLock { $0[p] = part }
+                continue
+            }
             guard arr.count == rows.count, let child = arr.children.first, let buf = child.buffers.first,
                   buf.count >= rows.count * m else {
                 throw LanceError.corrupt("`__pq_code` of partition \(p) decoded short", path: source.reader.path)
@@ -100,7 +108,7 @@ final class LoadedVectorIndex: Sendable {
                 }
                 initialized = blockedCount
             }
-            let part = PQPartition(rowIds: idBuf.toArray(of: UInt64.self).prefix(n).map { $0 }, codes: blocked)
+            let part = Partition(rowIds: rowIds, codes: blocked)
             partitions.withLock { $0[p] = part }
         }
     }
@@ -223,12 +231,7 @@ final class LoadedVectorIndex: Sendable {
         guard let idField = aschema.fields.first(where: { $0.name == "_rowid" }), idField.type == .uint64 else {
             throw LanceError.corrupt("auxiliary index file has no uint64 `_rowid` column", path: ap)
         }
-        var rowIds: [UInt64] = [], source: PartitionSource?, codebook: [Float] = [], vectors: [Float] = [], m = 0
-        if kind == .flat {
-            let ids = try await auxReader.read(idField, columns: columns, rows: 0 ..< total)
-            guard ids.count == total, ids.nullCount == 0 else { throw LanceError.corrupt("bad `_rowid` column", path: ap) }
-            rowIds = ids.buffers[0].toArray(of: UInt64.self)
-        }
+        var source: PartitionSource?, codebook: [Float] = [], m = 0
         switch kind {
         case .pq:
             guard let list = try json(ameta["storage_metadata"], path: ap, what: "storage_metadata") as? [Any],
@@ -260,22 +263,17 @@ final class LoadedVectorIndex: Sendable {
                   case .fixedSizeList(let item, let n) = codeField.type, item.type == .uint8, n == m else {
                 throw LanceError.corrupt("auxiliary index file has no `__pq_code` fixed_size_list<uint8, \(m)>", path: ap)
             }
-            source = PartitionSource(reader: auxReader, columns: columns, idField: idField, codeField: codeField)
+            source = PartitionSource(reader: auxReader, columns: columns, idField: idField, valueField: codeField)
         case .flat:
             guard let flatField = aschema.fields.first(where: { $0.name == "flat" }),
                   let (d, item) = VectorColumn.isVector(flatField.type), d == dim, item == .float32 else {
                 throw LanceError.corrupt("auxiliary index file has no `flat` fixed_size_list<float32, \(dim)>", path: ap)
             }
-            let arr = try await auxReader.read(flatField, columns: columns, rows: 0 ..< total)
-            guard arr.count == total, let child = arr.children.first, let buf = child.buffers.first,
-                  buf.count >= total * dim * 4 else {
-                throw LanceError.corrupt("`flat` decoded short", path: ap)
-            }
-            vectors = Array(buf.toArray(of: Float.self).prefix(total * dim))
+            source = PartitionSource(reader: auxReader, columns: columns, idField: idField, valueField: flatField)
         }
         return LoadedVectorIndex(uuid: uuid, kind: kind, metric: metric, dim: dim, centroids: centroids, offsets: offsets,
-                                 lengths: lengths, rowIds: rowIds, source: source, numSubVectors: m, codebook: codebook,
-                                 vectors: vectors, fragmentIds: fragmentIds)
+                                 lengths: lengths, source: source, numSubVectors: m, codebook: codebook,
+                                 fragmentIds: fragmentIds)
     }
 
     /// The `nprobes` partitions whose centroids are nearest the (normalised, for cosine) query, nearest first, with
@@ -381,18 +379,11 @@ final class LoadedVectorIndex: Sendable {
         var scratch: [Float] = []
         let maxLen = parts.reduce(0) { max($0, lengths[$1.partition]) }
         var dist = [Float](repeating: 0, count: maxLen)
-        let loaded = kind == .pq ? partitions.withLock { $0 } : [:]
+        let loaded = partitions.withLock { $0 }
         for (part, centroidDistance) in parts {
             let n = lengths[part]
-            var o = offsets[part]
-            var ids = rowIds
-            var pqCodes: [UInt8] = []
-            if kind == .pq {
-                guard let data = loaded[part] else { continue }  // loaded by search() before the scan
-                ids = data.rowIds
-                pqCodes = data.codes
-                o = 0
-            }
+            guard let data = loaded[part], data.rowIds.count == n else { continue }  // loaded by search() before the scan
+            let ids = data.rowIds
             switch kind {
             case .pq:
                 var base: Float = adjust
@@ -407,7 +398,7 @@ final class LoadedVectorIndex: Sendable {
                     base += centroidDistance  // ‖q − c_p‖², the sub-spaces' residual norms summed
                 }
                 tableSource.withUnsafeBufferPointer { t in
-                    pqCodes.withUnsafeBufferPointer { c in
+                    data.codes.withUnsafeBufferPointer { c in
                         dist.withUnsafeMutableBufferPointer { out in
                             PQ.adcBlocked8(table: t, numSubVectors: m, codes: c, count: n, base: base, out: out)
                         }
@@ -415,10 +406,9 @@ final class LoadedVectorIndex: Sendable {
                 }
             case .flat:
                 q.withUnsafeBufferPointer { qp in
-                    vectors.withUnsafeBufferPointer { v in
+                    data.vectors.withUnsafeBufferPointer { v in
                         dist.withUnsafeMutableBufferPointer { out in
-                            DistanceKernels.batch(metric, query: qp,
-                                                  vectors: UnsafeBufferPointer(rebasing: v[(o * dim) ..< ((o + n) * dim)]),
+                            DistanceKernels.batch(metric, query: qp, vectors: v,
                                                   dim: dim, out: UnsafeMutableBufferPointer(rebasing: out[0 ..< n]))
                         }
                     }
@@ -430,7 +420,7 @@ final class LoadedVectorIndex: Sendable {
                 for i in 0 ..< n {
                     let x = d[i]
                     guard x <= threshold else { continue }
-                    var id = ids[o + i]
+                    var id = ids[i]
                     if let addressOf {
                         guard let a = addressOf[id] else { continue }
                         id = a
