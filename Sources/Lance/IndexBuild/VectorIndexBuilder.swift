@@ -306,34 +306,48 @@ struct VectorIndexBuilder: Sendable {
         guard items.count >= col.count * dim, let buf = items.buffers.first else {
             throw LanceError(.internal, "vector column items are short")
         }
+        guard [DataType.float32, .float64, .float16].contains(items.type) else {
+            throw LanceError(.internal, "unexpected vector item type \(items.type)")
+        }
         let idBuf = ids.buffers[0]
-        for r in 0 ..< col.count where !col.isNull(r) {
-            out.rowIds.append(idBuf.load(UInt64.self, at: r))
-            switch items.type {
-            case .float32:
-                buf.withUnsafeBytes { raw in
-                    let p = raw.baseAddress!.assumingMemoryBound(to: Float.self) + r * dim
-                    out.values.append(contentsOf: UnsafeBufferPointer(start: p, count: dim))
+        let live = (0 ..< col.count).filter { !col.isNull($0) }
+        var at = out.values.count
+        out.values.append(contentsOf: repeatElement(0, count: live.count * dim))
+        buf.withUnsafeBytes { raw in
+            out.values.withUnsafeMutableBufferPointer { v in
+                for r in live {
+                    out.rowIds.append(idBuf.load(UInt64.self, at: r))
+                    copyRow(raw, type: items.type, row: r, dim: dim, into: v.baseAddress! + at)
+                    at += dim
                 }
-            case .float64:
-                for d in 0 ..< dim { out.values.append(Float(buf.load(Double.self, at: r * dim + d))) }
-            case .float16:
-                for d in 0 ..< dim { out.values.append(DistanceKernels.halfToFloat(buf.load(UInt16.self, at: r * dim + d))) }
-            default:
-                throw LanceError(.internal, "unexpected vector item type \(items.type)")
             }
         }
+    }
+
+    /// Row `r` of a vector column's items (float32, float64 or float16) as `dim` float32 values at `out`.
+    static func copyRow(_ raw: UnsafeRawBufferPointer, type: DataType, row r: Int, dim: Int, into out: UnsafeMutablePointer<Float>) {
+        switch type {
+        case .float32:
+            out.update(from: raw.baseAddress!.assumingMemoryBound(to: Float.self) + r * dim, count: dim)
+        case .float64:
+            for k in 0 ..< dim { out[k] = Float(raw.loadUnaligned(fromByteOffset: (r * dim + k) * 8, as: Double.self)) }
+        default:
+            for k in 0 ..< dim { out[k] = DistanceKernels.halfToFloat(raw.loadUnaligned(fromByteOffset: (r * dim + k) * 2, as: UInt16.self)) }
+        }
+    }
+
+    /// Scales the `dim` values at `v` to unit length (a zero vector stays as it is).
+    static func normalizeRow(_ v: UnsafeMutablePointer<Float>, dim: Int) {
+        let s = DistanceKernels.normSquared(v, count: dim)
+        guard s > 0 else { return }
+        let inv = 1 / s.squareRoot()
+        for k in 0 ..< dim { v[k] *= inv }
     }
 
     func normalize(_ rows: inout VectorRows) {
         let dim = self.dim, n = rows.count
         rows.values.withUnsafeMutableBufferPointer { v in
-            for r in 0 ..< n {
-                let s = DistanceKernels.normSquared(v.baseAddress! + r * dim, count: dim)
-                guard s > 0 else { continue }
-                let inv = 1 / s.squareRoot()
-                for d in 0 ..< dim { v[r * dim + d] *= inv }
-            }
+            for r in 0 ..< n { VectorIndexBuilder.normalizeRow(v.baseAddress! + r * dim, dim: dim) }
         }
     }
 
@@ -563,23 +577,8 @@ struct VectorIndexBuilder: Sendable {
                         seen += 1
                         guard rows.contains(d) else { continue }
                         let out = dst.baseAddress! + (d - rows.lowerBound) * dim
-                        switch items.type {
-                        case .float32:
-                            out.update(from: raw.baseAddress!.assumingMemoryBound(to: Float.self) + r * dim, count: dim)
-                        case .float64:
-                            for k in 0 ..< dim { out[k] = Float(raw.loadUnaligned(fromByteOffset: (r * dim + k) * 8, as: Double.self)) }
-                        default:
-                            for k in 0 ..< dim {
-                                out[k] = DistanceKernels.halfToFloat(raw.loadUnaligned(fromByteOffset: (r * dim + k) * 2, as: UInt16.self))
-                            }
-                        }
-                        if cosine {
-                            let s = DistanceKernels.normSquared(out, count: dim)
-                            if s > 0 {
-                                let inv = 1 / s.squareRoot()
-                                for k in 0 ..< dim { out[k] *= inv }
-                            }
-                        }
+                        VectorIndexBuilder.copyRow(raw, type: items.type, row: r, dim: dim, into: out)
+                        if cosine { VectorIndexBuilder.normalizeRow(out, dim: dim) }
                         found += 1
                     }
                 }

@@ -25,8 +25,8 @@ final class LoadedVectorIndex: Sendable {
     let offsets: [Int]
     let lengths: [Int]
     /// Where the partitions' row ids and codes (PQ) or vectors (FLAT) are read from, the first time a query
-    /// probes them (nil for an index built in memory with its partitions given).
-    let source: PartitionSource?
+    /// probes them.
+    let source: PartitionSource
     /// The partitions loaded so far — row ids and PQ codes re-laid in blocks of eight rows (`PQ.blockCodes8`),
     /// or row ids and vectors.
     let partitions = Mutex<[Int: Partition]>([:])
@@ -38,7 +38,7 @@ final class LoadedVectorIndex: Sendable {
     let fragmentIds: Set<UInt64>
 
     init(uuid: String, kind: Kind, metric: DistanceMetric, dim: Int, centroids: [Float], offsets: [Int], lengths: [Int],
-         source: PartitionSource?, numSubVectors: Int, codebook: [Float], fragmentIds: Set<UInt64>) {
+         source: PartitionSource, numSubVectors: Int, codebook: [Float], fragmentIds: Set<UInt64>) {
         self.uuid = uuid
         self.kind = kind
         self.metric = metric
@@ -75,7 +75,6 @@ final class LoadedVectorIndex: Sendable {
 
     /// Reads the partitions of `parts` not loaded yet (pylance, too, reads only what a query probes).
     func loadPartitions(_ parts: [Int]) async throws {
-        guard let source else { return }
         let missing = partitions.withLock { have in parts.filter { have[$0] == nil } }
         let m = numSubVectors
         for p in missing {
@@ -231,7 +230,8 @@ final class LoadedVectorIndex: Sendable {
         guard let idField = aschema.fields.first(where: { $0.name == "_rowid" }), idField.type == .uint64 else {
             throw LanceError.corrupt("auxiliary index file has no uint64 `_rowid` column", path: ap)
         }
-        var source: PartitionSource?, codebook: [Float] = [], m = 0
+        let source: PartitionSource
+        var codebook: [Float] = [], m = 0
         switch kind {
         case .pq:
             guard let list = try json(ameta["storage_metadata"], path: ap, what: "storage_metadata") as? [Any],
