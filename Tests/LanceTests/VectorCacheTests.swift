@@ -88,6 +88,13 @@ import Testing
             let plain = try await Self.search(ds, q, metric, cache: VectorCache(budgetBytes: 0))
             #expect(cached == plain, "\(metric)")
         }
+        // Held units are what the search reads: plant the query at row 7 of fragment 1's unit.
+        let key = VectorCache.Key(file: ds.store.root + "/" + ds.fragments[1].files[0].objectPath,
+                                  field: try ds.vectorColumn("vec").field.id, first: 0, count: 1000)
+        let unit = try #require(cache.lookup(key))
+        q.withUnsafeBytes { unit.bytes.baseAddress!.advanced(by: 7 * Self.dim * 4).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+        let planted = try await Self.search(ds, q, .l2, cache: cache)
+        #expect(planted.first == Neighbor(distance: 0, id: 1 << 32 | 7))
         cache.clear()
         #expect(cache.unitCount == 0 && cache.usedBytes == 0)
         #expect(try await Self.search(ds, q, .l2, cache: cache) == first)
